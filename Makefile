@@ -1,0 +1,79 @@
+# The project's commands. `make chat` and `make test` do all the set-up they need.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+MODEL := models/leg-cramps.tar.gz
+INSTALLED := $(VENV)/.installed
+KB_BUILT := build/.kb-built
+
+export RASA_PORT ?= 5005
+export ACTION_PORT ?= 5055
+export RASA_TELEMETRY_ENABLED ?= false
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
+export PYTHONWARNINGS ?= ignore::DeprecationWarning
+
+KNOWLEDGE_FILES := $(wildcard data/knowledge/*.yml)
+TRAINING_FILES := config.yml domain.yml $(shell find data -name '*.yml' -not -path 'data/knowledge/*')
+
+.PHONY: help install kb train chat serve test lint lock clean
+
+help:
+	@echo "make chat   set everything up and talk to the assistant in the terminal"
+	@echo "make test   set everything up and run the whole test suite"
+	@echo "make serve  run the action server and the Rasa server (REST, socket.io)"
+	@echo "make kb     check data/knowledge/ and rebuild the knowledge base"
+	@echo "make train  train the model if its inputs changed"
+	@echo "make lint   ruff"
+
+$(INSTALLED): pyproject.toml requirements/constraints.txt
+	@python310=$$(scripts/find-python.sh) && \
+	  { [ -x $(PY) ] || $$python310 -m venv $(VENV); }
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c requirements/constraints.txt -e '.[test]'
+	@touch $@
+
+install: $(INSTALLED)
+
+# The knowledge base database and the spaCy pipeline, rebuilt when their
+# sources change. `make kb` forces the check and build.
+$(KB_BUILT): $(INSTALLED) $(KNOWLEDGE_FILES) $(wildcard knowledge_base/*.py) cramp_nlu/pipeline.py
+	$(PY) -m knowledge_base build
+	$(PY) -m cramp_nlu.pipeline > /dev/null
+	@touch $@
+
+kb: $(INSTALLED)
+	$(PY) -m knowledge_base build
+	$(PY) -m cramp_nlu.pipeline > /dev/null
+	@touch $(KB_BUILT)
+
+# Retrain only when the training data, domain, config, vocabulary or the NLU
+# code changed since the last model.
+$(MODEL): $(KB_BUILT) $(TRAINING_FILES) $(wildcard cramp_nlu/*.py)
+	$(RASA) train --fixed-model-name leg-cramps --out models
+	@touch $@
+
+train: $(MODEL)
+
+chat: $(MODEL)
+	@scripts/chat.sh
+
+serve: $(MODEL)
+	@scripts/serve.sh
+
+test: $(MODEL)
+	$(PY) -m ruff check .
+	$(RASA) data validate --fail-on-warnings
+	$(PY) -m pytest
+
+lint: $(INSTALLED)
+	$(PY) -m ruff check .
+
+lock: $(INSTALLED)
+	$(PY) -m pip freeze --exclude-editable | sed '1i # Exact versions of every dependency, so that a new machine installs what was tested\n# (and pip does not spend minutes backtracking). Regenerate with `make lock`.' > requirements/constraints.txt
+
+clean:
+	rm -rf build models .pytest_cache

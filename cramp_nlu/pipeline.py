@@ -1,0 +1,130 @@
+"""Builds the project's spaCy pipeline from the knowledge base's vocabulary.
+
+blank English -> sentencizer -> EntityRuler (one pattern per vocabulary
+synonym, labelled with the term's kind and carrying the term's id) -> NegEx
+(marks "no swelling", "not warm", "denies numbness" as negated).
+
+The pipeline is written to build/spacy/leg_cramps-<hash>, where the hash
+covers the patterns, the builder's version and spaCy's version: a changed
+vocabulary gives a new directory, so Rasa's training cache (keyed on the
+model path) can never reuse a stale one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import negspacy.negation  # noqa: F401  (registers the "negex" factory with spaCy)
+import spacy
+from negspacy.termsets import termset
+from spacy.language import Language
+
+from knowledge_base.db import PROJECT_ROOT
+from knowledge_base.loader import KnowledgeData, load_knowledge
+
+# Bump when this file changes what it builds.
+BUILDER_VERSION = "1"
+PIPELINE_DIR = PROJECT_ROOT / "build" / "spacy"
+PIPELINE_PREFIX = "leg_cramps-"
+
+
+def entity_patterns(data: KnowledgeData) -> list[dict[str, str]]:
+    """One EntityRuler phrase pattern per synonym: label = term kind, id = term id."""
+    patterns = []
+    for term in sorted(data.terms, key=lambda t: (t["kind"], t["id"])):
+        for phrase in sorted(dict.fromkeys(s.strip().lower() for s in term["synonyms"])):
+            patterns.append({"label": term["kind"], "pattern": phrase, "id": term["id"]})
+    return patterns
+
+
+# How patients (not clinicians) say "I don't have it", added to NegEx's clinical terms.
+PATIENT_NEGATIONS = ["never", "none", "haven't", "havent", "hasn't", "hasnt", "not any",
+                     "nothing like", "zero", "neither", "nor"]
+# Where a negation stops: "no swelling, it's red" must leave "red" present. Ending
+# the scope early can only over-count a finding, never hide one.
+SCOPE_ENDS = [",", ";", "and", "it's", "its", "it is", "there's", "there is", "i have",
+              "i've", "ive", "my", "plus", "also"]
+# Phrases that contain a negation word but do not deny anything.
+NOT_NEGATIONS = ["not sure", "not really sure", "not certain", "don't know", "dont know",
+                 "no idea", "can't tell", "cant tell", "not just", "no matter"]
+NEGATION_WORDS = ("no", "not", "n't", "never", "cannot", "without", "won't", "wont",
+                  "can't", "cant", "dont", "doesnt", "didnt")
+
+
+def negation_termset(patterns: list[dict[str, str]]) -> dict[str, list[str]]:
+    """NegEx terms for patients' language.
+
+    A vocabulary phrase that itself contains a negation word ("can't breathe",
+    "won't go away") is a pseudo-negation, so it never negates the findings
+    around it.
+    """
+    terms = termset("en_clinical").get_patterns()
+    self_negating = sorted({
+        p["pattern"] for p in patterns
+        if any(word in NEGATION_WORDS for word in p["pattern"].replace("n't", " n't").split())
+    })
+    return {
+        "pseudo_negations": terms["pseudo_negations"] + NOT_NEGATIONS + self_negating,
+        "preceding_negations": terms["preceding_negations"] + PATIENT_NEGATIONS,
+        "following_negations": terms["following_negations"],
+        "termination": terms["termination"] + SCOPE_ENDS,
+    }
+
+
+def pipeline_hash(patterns: list[dict[str, str]]) -> str:
+    content = json.dumps(
+        [BUILDER_VERSION, spacy.about.__version__, patterns, negation_termset(patterns)],
+        sort_keys=True,
+    )
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()[:12]
+
+
+def pipeline_path(data: KnowledgeData | None = None) -> Path:
+    """Where the pipeline for the current vocabulary lives (built or not)."""
+    patterns = entity_patterns(data or load_knowledge())
+    return PIPELINE_DIR / f"{PIPELINE_PREFIX}{pipeline_hash(patterns)}"
+
+
+def make_pipeline(patterns: list[dict[str, str]]) -> Language:
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
+    ruler.add_patterns(patterns)
+    nlp.add_pipe("negex", config={"neg_termset": negation_termset(patterns)})
+    nlp.meta["name"] = "leg_cramps"
+    nlp.meta["version"] = f"{BUILDER_VERSION}.0.0"
+    nlp.meta["description"] = "Built from data/knowledge/vocabulary.yml by cramp_nlu.pipeline"
+    nlp.meta["requirements"] = ["negspacy"]
+    return nlp
+
+
+def ensure_pipeline(data: KnowledgeData | None = None) -> Path:
+    """Builds the pipeline for the current vocabulary unless it already exists."""
+    data = data or load_knowledge()
+    target = pipeline_path(data)
+    if (target / "meta.json").exists():
+        return target
+    PIPELINE_DIR.mkdir(parents=True, exist_ok=True)
+    # Write beside the target and rename, so a half-written pipeline is never loaded.
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=PIPELINE_DIR))
+    try:
+        make_pipeline(entity_patterns(data)).to_disk(staging)
+        staging.rename(target)
+    except OSError:
+        if not (target / "meta.json").exists():
+            raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    # Older pipelines are never loaded again: a model resolves the current one.
+    for stale in PIPELINE_DIR.glob(f"{PIPELINE_PREFIX}*"):
+        if stale != target:
+            shutil.rmtree(stale, ignore_errors=True)
+    return target
+
+
+if __name__ == "__main__":
+    print(ensure_pipeline())

@@ -1,0 +1,32 @@
+"""`python -m knowledge_base build`: check data/knowledge/ and build the database."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from knowledge_base.loader import KnowledgeBaseError, build_database, load_knowledge
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m knowledge_base")
+    parser.add_argument("command", choices=["build", "check"],
+                        help="build: check the YAML and (re)build the database; check: only check")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "check":
+            data = load_knowledge()
+            print(f"knowledge base OK: {sum(len(v) for v in data.__dict__.values())} entries")
+            return 0
+        report = build_database()
+    except KnowledgeBaseError as error:
+        print(error, file=sys.stderr)
+        return 1
+    state = "built" if report.changed else "already up to date"
+    summary = ", ".join(f"{count} {kind}" for kind, count in report.counts.items())
+    print(f"knowledge base {state} in {report.database}: {summary}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

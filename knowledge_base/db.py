@@ -1,0 +1,34 @@
+"""Where the knowledge base lives: the database URL and sessions."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+
+from sqlalchemy import create_engine
+from sqlalchemy.engine import Engine
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+KNOWLEDGE_DIR = PROJECT_ROOT / "data" / "knowledge"
+DEFAULT_DATABASE_PATH = PROJECT_ROOT / "build" / "knowledge_base.sqlite3"
+DATABASE_URL_VARIABLE = "KB_DATABASE_URL"
+
+
+def database_url() -> str:
+    """The knowledge base's URL: `KB_DATABASE_URL`, or a SQLite file in build/."""
+    return os.environ.get(DATABASE_URL_VARIABLE) or f"sqlite:///{DEFAULT_DATABASE_PATH}"
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """A new engine for `url` (default: `database_url()`)."""
+    url = url or database_url()
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    return create_engine(url, future=True, pool_pre_ping=True)
+
+
+@cache
+def shared_engine(url: str | None = None) -> Engine:
+    """One engine per URL for the whole process (the action server's pool)."""
+    return make_engine(url)

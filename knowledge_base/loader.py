@@ -1,0 +1,403 @@
+"""Reads data/knowledge/*.yml, checks it, and builds the database from it.
+
+Checking comes first and is complete: every problem is reported with the file,
+the entry and the field, and nothing is written unless there are none. The
+build then replaces the whole content in one transaction, so the database is
+always either the old knowledge base or the new one, never a mix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import delete, inspect, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from knowledge_base import models
+from knowledge_base.db import KNOWLEDGE_DIR, make_engine
+
+# Which YAML section holds which kind of vocabulary term.
+VOCABULARY_SECTIONS = {
+    "locations": "body_location",
+    "timings": "timing",
+    "frequencies": "frequency",
+    "risk_factors": "risk_factor",
+    "medicine_classes": "medicine_class",
+    "conditions": "condition",
+    "findings": "finding",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    entry: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: entry '{self.entry}', field '{self.field}': {self.message}"
+
+
+class KnowledgeBaseError(Exception):
+    """The YAML has problems; nothing was written."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        listing = "\n".join(f"  - {problem}" for problem in problems)
+        super().__init__(
+            f"The knowledge base has {len(problems)} problem(s); nothing was written:\n{listing}"
+        )
+
+
+@dataclass
+class KnowledgeData:
+    """The checked content of data/knowledge/, as plain dictionaries."""
+
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    triage_levels: list[dict[str, Any]] = field(default_factory=list)
+    terms: list[dict[str, Any]] = field(default_factory=list)  # each with its "kind"
+    causes: list[dict[str, Any]] = field(default_factory=list)
+    red_flags: list[dict[str, Any]] = field(default_factory=list)
+    advice: list[dict[str, Any]] = field(default_factory=list)  # each with its "kind"
+    faq: list[dict[str, Any]] = field(default_factory=list)
+
+    def content_hash(self) -> str:
+        """A hash of the content: equal for equal knowledge, whatever the YAML layout."""
+        canonical = json.dumps(self.__dict__, sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    def terms_of_kind(self, kind: str) -> list[dict[str, Any]]:
+        return [term for term in self.terms if term["kind"] == kind]
+
+
+# --- field checking ----------------------------------------------------------
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str) and value.strip() != ""
+
+
+def _is_text_list(value: Any) -> bool:
+    return isinstance(value, list) and all(_is_text(item) for item in value)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_integer(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_indicator_list(value: Any) -> bool:
+    return isinstance(value, list) and all(
+        isinstance(item, dict)
+        and set(item) == {"term", "weight"}
+        and _is_text(item["term"])
+        and _is_number(item["weight"])
+        for item in value
+    )
+
+
+CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "text": (_is_text, "must be non-empty text"),
+    "text_list": (_is_text_list, "must be a list of non-empty texts"),
+    "number": (_is_number, "must be a number"),
+    "integer": (_is_integer, "must be a whole number"),
+    "indicators": (_is_indicator_list, "must be a list of {term: ..., weight: number}"),
+}
+
+# Per kind of entry: field name -> (check, required).
+ENTRY_FIELDS: dict[str, dict[str, tuple[str, bool]]] = {
+    "sources": {"id": ("text", True), "title": ("text", True), "publisher": ("text", True),
+                "reference": ("text", True)},
+    "triage_levels": {"id": ("text", True), "rank": ("integer", True), "label": ("text", True),
+                      "action": ("text", True), "sources": ("text_list", True)},
+    "terms": {"id": ("text", True), "name": ("text", True), "mention": ("text", True),
+              "synonyms": ("text_list", True), "sources": ("text_list", True)},
+    "causes": {"id": ("text", True), "name": ("text", True), "explanation": ("text", True),
+               "base": ("number", True), "only_with": ("text_list", False),
+               "indicators": ("indicators", True), "sources": ("text_list", True)},
+    "red_flags": {"id": ("text", True), "name": ("text", True), "level": ("text", True),
+                  "all_of": ("text_list", False), "any_of": ("text_list", False),
+                  "possible_cause": ("text", True), "advice": ("text", True),
+                  "sources": ("text_list", True)},
+    "advice": {"id": ("text", True), "text": ("text", True), "applies_to": ("text_list", True),
+               "order": ("integer", True), "sources": ("text_list", True)},
+    "faq": {"id": ("text", True), "question": ("text", True), "answer": ("text", True),
+            "sources": ("text_list", True)},
+}
+
+# Which sections each file holds, and what kind of entry each section is.
+FILE_SECTIONS: dict[str, dict[str, str]] = {
+    "sources.yml": {"sources": "sources"},
+    "triage_levels.yml": {"triage_levels": "triage_levels"},
+    "vocabulary.yml": {section: "terms" for section in VOCABULARY_SECTIONS},
+    "causes.yml": {"causes": "causes"},
+    "red_flags.yml": {"red_flags": "red_flags"},
+    "relief.yml": {"relief": "advice"},
+    "prevention.yml": {"prevention": "advice"},
+    "faq.yml": {"faq": "faq"},
+}
+
+
+class _Checker:
+    """Collects problems while reading the files."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self.origin: dict[tuple[str, str], str] = {}  # (entry kind, id) -> file
+
+    def add(self, file: str, entry: str, field_name: str, message: str) -> None:
+        self.problems.append(Problem(file, entry, field_name, message))
+
+    def read_file(self, path: Path) -> dict[str, Any]:
+        try:
+            content = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            self.add(path.name, "-", "-", "file is missing")
+            return {}
+        except yaml.YAMLError as error:
+            self.add(path.name, "-", "-", f"is not valid YAML: {error}")
+            return {}
+        if not isinstance(content, dict):
+            self.add(path.name, "-", "-", "must be a mapping of sections to lists of entries")
+            return {}
+        return content
+
+    def check_entries(self, file: str, section: str, kind: str, raw: Any) -> list[dict[str, Any]]:
+        if not isinstance(raw, list):
+            self.add(file, "-", section, "section is missing or is not a list of entries")
+            return []
+        spec = ENTRY_FIELDS[kind]
+        entries = []
+        for index, entry in enumerate(raw):
+            name = entry.get("id") if isinstance(entry, dict) else None
+            label = name if _is_text(name) else f"#{index + 1} in {section}"
+            if not isinstance(entry, dict):
+                self.add(file, label, "-", "entry must be a mapping of fields")
+                continue
+            ok = True
+            for field_name, (check, required) in spec.items():
+                if field_name not in entry or entry[field_name] is None:
+                    if required:
+                        self.add(file, label, field_name, "is missing")
+                        ok = False
+                    continue
+                is_valid, requirement = CHECKS[check]
+                if not is_valid(entry[field_name]):
+                    self.add(file, label, field_name, requirement)
+                    ok = False
+            for unknown in sorted(set(entry) - set(spec)):
+                self.add(file, label, unknown, f"is not a known field (expected: {', '.join(spec)})")
+                ok = False
+            if not ok:
+                continue
+            if (kind, name) in self.origin:
+                self.add(file, name, "id", f"duplicate id (already used in {self.origin[(kind, name)]})")
+                continue
+            self.origin[(kind, name)] = file
+            entries.append({**entry, "_file": file})
+        return entries
+
+    def check_references(self, entries: list[dict[str, Any]], field_name: str,
+                         known: set[str], what: str) -> None:
+        for entry in entries:
+            values = entry.get(field_name) or []
+            for value in [values] if isinstance(values, str) else values:
+                if value not in known:
+                    self.add(entry["_file"], entry["id"], field_name, f"unknown {what} '{value}'")
+
+
+def load_knowledge(directory: Path = KNOWLEDGE_DIR) -> KnowledgeData:
+    """Reads and checks every file; raises KnowledgeBaseError listing all problems."""
+    checker = _Checker()
+    data = KnowledgeData()
+    for file, sections in FILE_SECTIONS.items():
+        content = checker.read_file(directory / file)
+        if not content and checker.problems and checker.problems[-1].file == file:
+            continue
+        for unknown in sorted(set(content) - set(sections)):
+            checker.add(file, "-", unknown, f"is not a known section (expected: {', '.join(sections)})")
+        for section, kind in sections.items():
+            for entry in checker.check_entries(file, section, kind, content.get(section)):
+                if file == "vocabulary.yml":
+                    entry["kind"] = VOCABULARY_SECTIONS[section]
+                elif kind == "advice":
+                    entry["kind"] = section
+                getattr(data, kind).append(entry)
+
+    source_ids = {source["id"] for source in data.sources}
+    term_ids = {term["id"] for term in data.terms}
+    level_ids = {level["id"] for level in data.triage_levels}
+    for kind in ("triage_levels", "terms", "causes", "red_flags", "advice", "faq"):
+        checker.check_references(getattr(data, kind), "sources", source_ids, "source")
+        for entry in getattr(data, kind):
+            if not entry["sources"]:
+                checker.add(entry["_file"], entry["id"], "sources", "must name at least one source")
+    _check_triage_levels(checker, data.triage_levels)
+    checker.check_references(data.red_flags, "level", level_ids, "triage level")
+    checker.check_references(data.red_flags, "all_of", term_ids, "term")
+    checker.check_references(data.red_flags, "any_of", term_ids, "term")
+    for flag in data.red_flags:
+        if not flag.get("all_of") and not flag.get("any_of"):
+            checker.add(flag["_file"], flag["id"], "all_of/any_of", "a rule needs at least one term")
+        overlap = set(flag.get("all_of") or []) & set(flag.get("any_of") or [])
+        if overlap:
+            checker.add(flag["_file"], flag["id"], "any_of", f"terms also in all_of: {sorted(overlap)}")
+    checker.check_references(data.advice, "applies_to", term_ids, "term")
+    checker.check_references(data.causes, "only_with", term_ids, "term")
+    for cause in data.causes:
+        for position, indicator in enumerate(cause["indicators"]):
+            if indicator["term"] not in term_ids:
+                checker.add(cause["_file"], cause["id"], f"indicators[{position + 1}].term",
+                            f"unknown term '{indicator['term']}'")
+    _check_synonyms(checker, data.terms)
+
+    if checker.problems:
+        raise KnowledgeBaseError(checker.problems)
+    for kind in data.__dict__.values():
+        for entry in kind:
+            entry.pop("_file", None)
+    return data
+
+
+def _check_triage_levels(checker: _Checker, levels: list[dict[str, Any]]) -> None:
+    # The assistant's replies are written for exactly these four levels.
+    file = "triage_levels.yml"
+    found = {level["id"] for level in levels}
+    for missing in sorted(set(models.TRIAGE_LEVELS) - found):
+        checker.add(file, missing, "id", "this triage level is required")
+    for level in levels:
+        if level["id"] not in models.TRIAGE_LEVELS:
+            checker.add(file, level["id"], "id",
+                        f"is not a triage level (expected one of: {', '.join(models.TRIAGE_LEVELS)})")
+    ranks = [level["rank"] for level in levels]
+    if len(set(ranks)) != len(ranks):
+        checker.add(file, "-", "rank", "every level needs a different rank")
+
+
+def _check_synonyms(checker: _Checker, terms: list[dict[str, Any]]) -> None:
+    # One phrase must mean one thing, or the assistant cannot tell which.
+    owner: dict[str, str] = {}
+    for term in terms:
+        for phrase in term["synonyms"]:
+            key = phrase.strip().lower()
+            if key in owner and owner[key] != term["id"]:
+                checker.add(term["_file"], term["id"], "synonyms",
+                            f"'{phrase}' is already a synonym of '{owner[key]}'")
+            owner.setdefault(key, term["id"])
+
+
+# --- building the database ---------------------------------------------------
+
+@dataclass(frozen=True)
+class BuildReport:
+    database: str
+    content_hash: str
+    counts: dict[str, int]
+    changed: bool
+
+
+def build_database(directory: Path = KNOWLEDGE_DIR, engine: Engine | None = None) -> BuildReport:
+    """Checks the YAML and replaces the database's content with it, atomically.
+
+    If the database already holds this exact content (same hash and schema),
+    nothing is written.
+    """
+    data = load_knowledge(directory)
+    engine = engine or make_engine()
+    content_hash = data.content_hash()
+    _ensure_schema(engine)
+    with Session(engine) as session:
+        stored = dict(session.execute(select(models.Metadata.key, models.Metadata.value)).all())
+    counts = _counts(data)
+    if stored.get("content_hash") == content_hash:
+        return BuildReport(_describe(engine), content_hash, counts, changed=False)
+    with Session(engine) as session, session.begin():
+        for table in reversed(models.Base.metadata.sorted_tables):
+            session.execute(delete(table))
+        session.add_all(_rows(data))
+        session.flush()
+        session.add_all([
+            models.Metadata(key="schema_version", value=models.SCHEMA_VERSION),
+            models.Metadata(key="content_hash", value=content_hash),
+            models.Metadata(key="built_at", value=datetime.now(timezone.utc).isoformat()),
+        ])
+    return BuildReport(_describe(engine), content_hash, counts, changed=True)
+
+
+def _ensure_schema(engine: Engine) -> None:
+    """Creates the tables; recreates them if they were made by another schema version."""
+    if inspect(engine).has_table(models.Metadata.__tablename__):
+        with Session(engine) as session:
+            version = session.get(models.Metadata, "schema_version")
+        if version is None or version.value != models.SCHEMA_VERSION:
+            models.Base.metadata.drop_all(engine)
+    models.Base.metadata.create_all(engine)
+
+
+def _describe(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
+def _counts(data: KnowledgeData) -> dict[str, int]:
+    return {kind: len(entries) for kind, entries in data.__dict__.items()}
+
+
+def _citations(kind: str, entry: dict[str, Any]) -> list[models.Citation]:
+    return [models.Citation(entry_kind=kind, entry_id=entry["id"], source_id=source)
+            for source in dict.fromkeys(entry["sources"])]
+
+
+def _rows(data: KnowledgeData) -> list[Any]:
+    rows: list[Any] = [
+        models.Source(id=s["id"], title=s["title"], publisher=s["publisher"], reference=s["reference"])
+        for s in data.sources
+    ]
+    for level in data.triage_levels:
+        rows.append(models.TriageLevel(id=level["id"], rank=level["rank"], label=level["label"],
+                                       action=level["action"]))
+        rows += _citations("triage_level", level)
+    for term in data.terms:
+        phrases = dict.fromkeys(phrase.strip().lower() for phrase in term["synonyms"])
+        rows.append(models.Term(
+            id=term["id"], kind=term["kind"], name=term["name"], mention=term["mention"],
+            synonyms=[models.Synonym(phrase=phrase) for phrase in phrases],
+        ))
+        rows += _citations("term", term)
+    for cause in data.causes:
+        rows.append(models.Cause(
+            id=cause["id"], name=cause["name"], explanation=cause["explanation"], base=cause["base"],
+            indicators=[models.CauseIndicator(term_id=i["term"], weight=i["weight"])
+                        for i in cause["indicators"]],
+            prerequisites=[models.CausePrerequisite(term_id=t)
+                           for t in dict.fromkeys(cause.get("only_with") or [])],
+        ))
+        rows += _citations("cause", cause)
+    for flag in data.red_flags:
+        conditions = [models.RedFlagCondition(term_id=t, requirement=requirement)
+                      for requirement in ("all", "any") for t in flag.get(f"{requirement}_of") or []]
+        rows.append(models.RedFlag(
+            id=flag["id"], name=flag["name"], level_id=flag["level"],
+            possible_cause=flag["possible_cause"], advice=flag["advice"], conditions=conditions,
+        ))
+        rows += _citations("red_flag", flag)
+    for item in data.advice:
+        rows.append(models.Advice(
+            id=item["id"], kind=item["kind"], text=item["text"], order=item["order"],
+            targets=[models.AdviceTarget(term_id=t) for t in dict.fromkeys(item["applies_to"])],
+        ))
+        rows += _citations("advice", item)
+    for answer in data.faq:
+        rows.append(models.FaqAnswer(id=answer["id"], question=answer["question"], answer=answer["answer"]))
+        rows += _citations("faq", answer)
+    return rows

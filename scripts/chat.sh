@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Starts the action server in the background and opens `rasa shell`.
+# Leaving the shell stops the action server.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p build
+.venv/bin/python -m rasa_sdk --actions actions --port "$ACTION_PORT" > build/action-server.log 2>&1 &
+actions_pid=$!
+trap 'kill "$actions_pid" 2>/dev/null || true; wait "$actions_pid" 2>/dev/null || true' EXIT
+scripts/wait-for-http.sh "http://127.0.0.1:$ACTION_PORT/health" 60 "$actions_pid" build/action-server.log
+.venv/bin/rasa shell --model models/leg-cramps.tar.gz --endpoints endpoints.yml

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs the action server and the Rasa server (REST and socket.io channels) on
+# localhost in the foreground. Ctrl-C (or SIGTERM) stops both.
+# The HTTP API is enabled only when RASA_AUTH_TOKEN is set, and then needs it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p build
+.venv/bin/python -m rasa_sdk --actions actions --port "$ACTION_PORT" &
+actions_pid=$!
+api_options=()
+if [ -n "${RASA_AUTH_TOKEN:-}" ]; then
+    api_options=(--enable-api --auth-token "$RASA_AUTH_TOKEN")
+fi
+.venv/bin/rasa run --interface 127.0.0.1 --port "$RASA_PORT" --model models/leg-cramps.tar.gz \
+    --credentials credentials.yml --endpoints endpoints.yml "${api_options[@]}" &
+rasa_pid=$!
+stop() { kill "$actions_pid" "$rasa_pid" 2>/dev/null || true; wait 2>/dev/null || true; }
+trap stop EXIT INT TERM
+# Whichever stops first (or Ctrl-C) stops the other.
+wait -n "$actions_pid" "$rasa_pid"
