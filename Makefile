@@ -11,6 +11,9 @@ KB_BUILT := build/.kb-built
 
 export RASA_PORT ?= 5005
 export ACTION_PORT ?= 5055
+# `rasa shell` runs a small server of its own; keep it off RASA_PORT so that
+# `make chat` and `make serve` can run side by side.
+export CHAT_PORT ?= 5006
 export RASA_TELEMETRY_ENABLED ?= false
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1

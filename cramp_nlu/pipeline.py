@@ -45,9 +45,13 @@ def entity_patterns(data: KnowledgeData) -> list[dict[str, str]]:
 PATIENT_NEGATIONS = ["never", "none", "haven't", "havent", "hasn't", "hasnt", "not any",
                      "nothing like", "zero", "neither", "nor"]
 # Where a negation stops: "no swelling, it's red" must leave "red" present. Ending
-# the scope early can only over-count a finding, never hide one.
-SCOPE_ENDS = [",", ";", "and", "it's", "its", "it is", "there's", "there is", "i have",
-              "i've", "ive", "my", "plus", "also"]
+# the scope early can only over-count a finding, never hide one. A bare comma does
+# not end it ("no redness, warmth or swelling" is one list); a comma that starts a
+# new clause does.
+CLAUSE_STARTS = ["it", "it's", "its", "i", "i'm", "im", "i've", "the", "there", "that", "this",
+                 "now", "just", "so", "then", "she", "he", "we", "they", "leg", "calf", "foot"]
+SCOPE_ENDS = (["and", "it's", "its", "it is", "there's", "there is", "i have", "i've", "ive", "my",
+               "plus", "also", ";"] + [f", {word}" for word in CLAUSE_STARTS])
 # Phrases that contain a negation word but do not deny anything.
 NOT_NEGATIONS = ["not sure", "not really sure", "not certain", "don't know", "dont know",
                  "no idea", "can't tell", "cant tell", "not just", "no matter"]
@@ -83,10 +87,10 @@ def pipeline_hash(patterns: list[dict[str, str]]) -> str:
     return hashlib.sha256(content.encode("utf-8")).hexdigest()[:12]
 
 
-def pipeline_path(data: KnowledgeData | None = None) -> Path:
+def pipeline_path(data: KnowledgeData | None = None, directory: Path = PIPELINE_DIR) -> Path:
     """Where the pipeline for the current vocabulary lives (built or not)."""
     patterns = entity_patterns(data or load_knowledge())
-    return PIPELINE_DIR / f"{PIPELINE_PREFIX}{pipeline_hash(patterns)}"
+    return directory / f"{PIPELINE_PREFIX}{pipeline_hash(patterns)}"
 
 
 def make_pipeline(patterns: list[dict[str, str]]) -> Language:
@@ -102,15 +106,15 @@ def make_pipeline(patterns: list[dict[str, str]]) -> Language:
     return nlp
 
 
-def ensure_pipeline(data: KnowledgeData | None = None) -> Path:
+def ensure_pipeline(data: KnowledgeData | None = None, directory: Path = PIPELINE_DIR) -> Path:
     """Builds the pipeline for the current vocabulary unless it already exists."""
     data = data or load_knowledge()
-    target = pipeline_path(data)
+    target = pipeline_path(data, directory)
     if (target / "meta.json").exists():
         return target
-    PIPELINE_DIR.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(parents=True, exist_ok=True)
     # Write beside the target and rename, so a half-written pipeline is never loaded.
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=PIPELINE_DIR))
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=directory))
     try:
         make_pipeline(entity_patterns(data)).to_disk(staging)
         staging.rename(target)
@@ -120,7 +124,7 @@ def ensure_pipeline(data: KnowledgeData | None = None) -> Path:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     # Older pipelines are never loaded again: a model resolves the current one.
-    for stale in PIPELINE_DIR.glob(f"{PIPELINE_PREFIX}*"):
+    for stale in directory.glob(f"{PIPELINE_PREFIX}*"):
         if stale != target:
             shutil.rmtree(stale, ignore_errors=True)
     return target

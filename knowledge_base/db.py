@@ -6,7 +6,7 @@ import os
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -25,10 +25,24 @@ def make_engine(url: str | None = None) -> Engine:
     url = url or database_url()
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    return create_engine(url, future=True, pool_pre_ping=True)
+    engine = create_engine(url, future=True, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+        # SQLite ignores foreign keys unless asked; PostgreSQL always checks them.
+        event.listen(engine, "connect", _enable_sqlite_foreign_keys)
+    return engine
+
+
+def _enable_sqlite_foreign_keys(connection, _record) -> None:  # noqa: ANN001 (DB-API objects)
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def shared_engine() -> Engine:
+    """The process-wide engine for the current `database_url()` (the action server's pool)."""
+    return _engine_for(database_url())
 
 
 @cache
-def shared_engine(url: str | None = None) -> Engine:
-    """One engine per URL for the whole process (the action server's pool)."""
+def _engine_for(url: str) -> Engine:
     return make_engine(url)

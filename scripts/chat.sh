@@ -8,4 +8,5 @@ mkdir -p build
 actions_pid=$!
 trap 'kill "$actions_pid" 2>/dev/null || true; wait "$actions_pid" 2>/dev/null || true' EXIT
 scripts/wait-for-http.sh "http://127.0.0.1:$ACTION_PORT/health" 60 "$actions_pid" build/action-server.log
-.venv/bin/rasa shell --model models/leg-cramps.tar.gz --endpoints endpoints.yml
+.venv/bin/rasa shell --model models/leg-cramps.tar.gz --endpoints endpoints.yml \
+    --interface 127.0.0.1 --port "$CHAT_PORT"

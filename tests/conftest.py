@@ -1,0 +1,86 @@
+"""Fixtures shared by the whole suite.
+
+The knowledge-base tests run twice, on SQLite and on PostgreSQL (the server at
+127.0.0.1:5432, database `test`, each run in a schema of its own that is
+dropped afterwards). Set TEST_POSTGRES_URL to point elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from knowledge_base.db import KNOWLEDGE_DIR, PROJECT_ROOT, make_engine
+from knowledge_base.loader import build_database
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(scope="session")
+def project_root() -> Path:
+    return PROJECT_ROOT
+
+
+def _postgres_engine(schema: str) -> Iterator[Engine]:
+    admin = create_engine(POSTGRES_URL, future=True)
+    try:
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except OperationalError as error:
+        pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_URL}: {error}")
+    engine = create_engine(POSTGRES_URL, future=True,
+                           connect_args={"options": f"-csearch_path={schema}"})
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def _engine(backend: str, directory: Path) -> Iterator[Engine]:
+    if backend == "sqlite":
+        engine = make_engine(f"sqlite:///{directory / 'knowledge_base.sqlite3'}")
+        yield engine
+        engine.dispose()
+    else:
+        yield from _postgres_engine(f"kb_test_{uuid.uuid4().hex[:10]}")
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A database with nothing in it yet, on each backend."""
+    yield from _engine(request.param, tmp_path)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def kb_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """The knowledge base built from data/knowledge/, once per module and backend."""
+    for engine in _engine(request.param, tmp_path_factory.mktemp("kb")):
+        build_database(KNOWLEDGE_DIR, engine)
+        yield engine
+
+
+@pytest.fixture
+def kb(kb_engine: Engine) -> Iterator[Session]:
+    with Session(kb_engine) as session:
+        yield session
+
+
+@pytest.fixture
+def knowledge_copy(tmp_path: Path) -> Path:
+    """A writable copy of data/knowledge/ for tests that break it."""
+    target = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR, target)
+    return target

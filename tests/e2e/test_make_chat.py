@@ -1,0 +1,38 @@
+"""`make chat` as a member of staff uses it: in a terminal, through the real
+`rasa shell` and action server. Leaving the shell stops the action server."""
+
+from __future__ import annotations
+
+import time
+
+import pexpect
+
+from knowledge_base.db import PROJECT_ROOT
+from tests.e2e.conftest import free_port, port_is_open
+
+PROMPT = "Your input ->"
+
+
+def test_make_chat_answers_from_the_knowledge_base_and_cleans_up(trained_model, server_env) -> None:
+    action_port = free_port()
+    env = {**server_env, "ACTION_PORT": str(action_port), "CHAT_PORT": str(free_port()), "TERM": "dumb"}
+    chat = pexpect.spawn("make", ["chat"], cwd=str(PROJECT_ROOT), env=env, encoding="utf-8",
+                         timeout=180, dimensions=(50, 200))
+    try:
+        chat.expect_exact(PROMPT)
+        assert port_is_open(action_port)
+        chat.sendline("I get cramps in my calves at night")
+        chat.expect_exact("the most likely causes are")
+        chat.expect_exact("Ordinary night cramps with no single cause")
+        chat.expect_exact(PROMPT)
+        chat.sendline("my calf is swollen and red")
+        chat.expect_exact("Get seen today")
+        chat.expect_exact(PROMPT)
+        chat.sendline("/stop")
+        chat.expect(pexpect.EOF)
+    finally:
+        chat.close(force=True)
+    deadline = time.monotonic() + 10
+    while port_is_open(action_port) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not port_is_open(action_port), "the action server kept running after the shell closed"

@@ -1,0 +1,72 @@
+"""What the knowledge base says must be safe to say to a patient."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from knowledge_base import models
+
+
+def all_patient_texts(kb: Session) -> dict[str, str]:
+    texts = {f"advice:{a.id}": a.text for a in kb.scalars(select(models.Advice))}
+    texts |= {f"faq:{f.id}": f.answer for f in kb.scalars(select(models.FaqAnswer))}
+    texts |= {f"red_flag:{r.id}": r.advice for r in kb.scalars(select(models.RedFlag))}
+    texts |= {f"cause:{c.id}": c.explanation for c in kb.scalars(select(models.Cause))}
+    texts |= {f"level:{t.id}": t.action for t in kb.scalars(select(models.TriageLevel))}
+    return texts
+
+
+# A sentence about stopping or changing a medicine is only safe when it says
+# not to do it alone, or sends the person to the prescriber.
+MEDICINE_CHANGE = re.compile(
+    r"\b(stop|stopping|change|changing|reduce|reducing|skip|skipping|halve|halving|adjust)"
+    r"(\W+\w+){0,3}?\W+(medicines?|medications?|prescriptions?|tablets?|pills?|dose|statins?|"
+    r"diuretics?|inhalers?)\b",
+    re.IGNORECASE,
+)
+SAFE_WORDING = re.compile(r"\b(do not|don't|never|keep taking|talk to|ask|only they)\b", re.IGNORECASE)
+
+
+def unsafe_medicine_sentences(text: str) -> list[str]:
+    sentences = re.split(r"(?<=[.!?;])\s+", text)
+    return [s for s in sentences
+            if MEDICINE_CHANGE.search(s) and not SAFE_WORDING.search(s)]
+
+
+def test_the_medicine_check_tells_safe_from_unsafe_wording() -> None:
+    assert unsafe_medicine_sentences("If cramps bother you, stop taking your statin.")
+    assert unsafe_medicine_sentences("Try halving the dose of your water tablets.")
+    assert not unsafe_medicine_sentences("Do not stop or change a prescribed medicine on your own.")
+    assert not unsafe_medicine_sentences("A simple change may help, but talk to the prescriber.")
+    assert not unsafe_medicine_sentences("Some medicines work by changing the body's fluid balance.")
+
+
+def test_no_text_tells_a_person_to_stop_or_change_a_medicine(kb: Session) -> None:
+    offending = {key: unsafe_medicine_sentences(text) for key, text in all_patient_texts(kb).items()}
+    assert {key: found for key, found in offending.items() if found} == {}
+
+
+def test_medicine_advice_sends_the_person_to_the_prescriber(kb: Session) -> None:
+    texts = all_patient_texts(kb)
+    for key in ("advice:review_medicines_with_prescriber", "faq:medicines", "red_flag:medicine_started_before_cramps",
+                "cause:medicine_side_effect"):
+        assert "prescribed" in texts[key], key
+
+
+def test_advice_never_recommends_quinine_or_magnesium(kb: Session) -> None:
+    for advice in kb.scalars(select(models.Advice)):
+        assert not re.search(r"quinine|magnesium", advice.text, re.IGNORECASE), advice.id
+
+
+def test_quinine_and_magnesium_answers_advise_against(kb: Session) -> None:
+    quinine = kb.get(models.FaqAnswer, "quinine").answer
+    magnesium = kb.get(models.FaqAnswer, "magnesium").answer
+    assert "no longer recommended" in quinine and "do not take it on your own" in quinine
+    assert "unlikely to help" in magnesium
+
+
+def test_emergency_level_says_call_911_now(kb: Session) -> None:
+    assert kb.get(models.TriageLevel, "emergency").action.startswith("Call 911 now")

@@ -1,0 +1,92 @@
+"""The project's spaCy pipeline: vocabulary entities with canonical ids, and
+negation that never lets an absent finding count as present."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import spacy
+from spacy.language import Language
+
+from cramp_nlu.pipeline import ensure_pipeline, pipeline_path
+from knowledge_base.loader import load_knowledge
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Language:
+    return spacy.load(ensure_pipeline())
+
+
+def present_and_absent(nlp: Language, text: str) -> tuple[set[str], set[str]]:
+    doc = nlp(text.lower())  # Rasa lower-cases text before spaCy sees it
+    present = {ent.ent_id_ for ent in doc.ents if not ent._.negex}
+    absent = {ent.ent_id_ for ent in doc.ents if ent._.negex}
+    return present, absent
+
+
+@pytest.mark.parametrize(
+    ("text", "present", "absent"),
+    [
+        ("I get cramps in my calves at night", {"calf", "night"}, set()),
+        ("my calves seize up at night", {"calf", "night"}, set()),
+        ("charley horse again!!", {"calf"}, set()),
+        ("cramp in the back of my thigh after running", {"hamstring", "exercise"}, set()),
+        ("my toes curl up in bed", {"foot", "night"}, set()),
+        ("the arch of my foot cramps when I sit at my desk", {"foot", "sitting"}, set()),
+        ("my calf is swollen and red", {"calf", "leg_swelling", "redness"}, set()),
+        ("Calf cramp and now it's red and HOT TO THE TOUCH", {"calf", "redness", "warmth"}, set()),
+        ("I'm short of breath", {"breathlessness"}, set()),
+        ("i can't breathe", {"breathlessness"}, set()),
+        ("my foot went pale and it's cold to the touch", {"foot", "cold_pale_leg"}, set()),
+        ("I'm pregnant and take a water pill", {"pregnancy", "diuretic"}, set()),
+        ("every night, wakes me up", {"frequent", "night"}, set()),
+        # negation
+        ("no swelling or anything", set(), {"leg_swelling"}),
+        ("I don't have numbness or tingling", set(), {"numbness", "tingling"}),
+        ("no redness, warmth or swelling", set(), {"redness", "warmth", "leg_swelling"}),
+        ("denies chest pain", set(), {"chest_pain"}),
+        ("never had chest pain", set(), {"chest_pain"}),
+        ("I'm not pregnant", set(), {"pregnancy"}),
+        # a negation must stop where the sentence moves on: under-counting is the danger
+        ("no swelling, it's red", {"redness"}, {"leg_swelling"}),
+        ("no swelling but my calf is warm", {"calf", "warmth"}, {"leg_swelling"}),
+        ("my calf is swollen and warm", {"calf", "leg_swelling", "warmth"}, set()),
+        ("no swelling, the calf is red", {"calf", "redness"}, {"leg_swelling"}),
+        ("not swollen and I'm short of breath", {"breathlessness"}, {"leg_swelling"}),
+        ("no numbness. my leg is cold to the touch", {"cold_pale_leg"}, {"numbness"}),
+        # phrases that contain a negation word but deny nothing
+        ("it won't go away and my calf is swollen", {"prolonged_cramp", "calf", "leg_swelling"}, set()),
+        ("the cramp won't go away my calf is swollen", {"prolonged_cramp", "calf", "leg_swelling"}, set()),
+        ("i can't feel my foot", {"numbness", "foot"}, set()),
+        ("not sure if it's swollen", {"leg_swelling"}, set()),
+    ],
+)
+def test_entities_and_negation(nlp: Language, text: str, present: set[str], absent: set[str]) -> None:
+    assert present_and_absent(nlp, text) == (present, absent)
+
+
+def test_every_vocabulary_synonym_is_recognised(nlp: Language) -> None:
+    data = load_knowledge()
+    missed = []
+    for term in data.terms:
+        for synonym in term["synonyms"]:
+            ids = {ent.ent_id_ for ent in nlp(synonym.lower()).ents}
+            if term["id"] not in ids:
+                missed.append((term["id"], synonym))
+    assert missed == []
+
+
+def test_a_new_synonym_gives_a_new_pipeline_that_knows_it(tmp_path: Path) -> None:
+    data = load_knowledge()
+    before = pipeline_path(data, tmp_path)
+    next(t for t in data.terms if t["id"] == "calf")["synonyms"].append("gastrocnemius")
+    after = ensure_pipeline(data, tmp_path)
+    assert after != before and after.parent == tmp_path
+    assert after.name.startswith("leg_cramps-")
+    doc = spacy.load(after)("cramp in my gastrocnemius")
+    assert [(ent.label_, ent.ent_id_) for ent in doc.ents] == [("body_location", "calf")]
+
+
+def test_the_pipeline_path_is_stable_for_the_same_vocabulary(tmp_path: Path) -> None:
+    assert pipeline_path(load_knowledge(), tmp_path) == pipeline_path(load_knowledge(), tmp_path)
