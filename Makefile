@@ -70,6 +70,7 @@ serve: $(MODEL)
 test: $(MODEL)
 	$(PY) -m ruff check .
 	$(RASA) data validate --fail-on-warnings
+	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out build/reports/stories
 	$(PY) -m pytest
 
 lint: $(INSTALLED)

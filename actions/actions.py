@@ -1,33 +1,141 @@
-"""The assistant's custom actions."""
+"""The assistant's custom actions: read slots, ask the knowledge base, reply."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 from actions import replies
+from actions.clinic import clinic_from_environment
 from knowledge_base import queries
 from knowledge_base.db import shared_engine
 
-# Slots holding one term id, and slots holding a list of them.
-SINGLE_TERM_SLOTS = ("cramp_timing", "cramp_location", "cramp_frequency")
-LIST_TERM_SLOTS = ("findings", "risk_factors", "medicines", "conditions")
+# Slots holding one term id, and slots holding a list of them (with the entity
+# type that fills each list).
+SINGLE_TERM_SLOTS = ("cramp_timing", "cramp_location", "cramp_frequency", "cramp_duration")
+LIST_SLOTS_BY_ENTITY = {
+    "finding": "findings",
+    "risk_factor": "risk_factors",
+    "medicine_class": "medicines",
+    "condition": "conditions",
+}
+ABSENT_ROLE = "absent"
+FORM_QUESTIONS = ("cramp_location", "cramp_timing", "cramp_frequency", "warning_screen")
+NOT_SURE = re.compile(r"\b(not sure|no idea|don'?t know|dunno|can'?t remember|unsure|hard to say)\b", re.I)
 
 
-def known_terms(tracker: Tracker) -> list[str]:
+def known_terms(slots: Mapping[str, Any]) -> list[str]:
     """Every term id the person has told us about, in slot order."""
-    terms = [tracker.get_slot(slot) for slot in SINGLE_TERM_SLOTS]
-    for slot in LIST_TERM_SLOTS:
-        terms += tracker.get_slot(slot) or []
+    terms = [slots.get(slot) for slot in SINGLE_TERM_SLOTS]
+    for slot in LIST_SLOTS_BY_ENTITY.values():
+        terms += slots.get(slot) or []
     return list(dict.fromkeys(term for term in terms if term))
 
 
+def _merged(old: list[str] | None, new: list[str]) -> list[str]:
+    return list(dict.fromkeys([*(old or []), *new]))
+
+
+class ActionUnderstandTurn(Action):
+    """Runs after every message, before anything else is decided.
+
+    Rasa calls the action named `action_validate_slot_mappings` on every turn,
+    inside the questionnaire or not. It adds what the message says to the
+    lists of findings, risk factors, medicines and conditions (a finding once
+    reported is never dropped), triages everything known so far, and tells an
+    emergency or an urgent result at once, before any other reply. It also
+    says, once, that the assistant is not a clinician.
+    """
+
+    def name(self) -> str:
+        return "action_validate_slot_mappings"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        slots = dict(tracker.current_slot_values())
+        entities = tracker.latest_message.get("entities") or []
+        updates: dict[str, Any] = {}
+        for entity_type, slot in LIST_SLOTS_BY_ENTITY.items():
+            said = [e["value"] for e in entities if e.get("entity") == entity_type and not e.get("role")]
+            if said:
+                updates[slot] = _merged(slots.get(slot), said)
+        denied = [e["value"] for e in entities if e.get("entity") == "finding" and e.get("role") == ABSENT_ROLE]
+        if denied:
+            updates["denied_findings"] = _merged(slots.get("denied_findings"), denied)
+        said_finding = any(e.get("entity") == "finding" and not e.get("role") for e in entities)
+        updates.update(self._form_answers(tracker, {**slots, **updates}, said_finding, bool(denied)))
+        slots.update(updates)
+
+        terms = known_terms(slots)
+        if terms:
+            with Session(shared_engine()) as session:
+                result = queries.triage(session, terms)
+            updates["triage_level"] = result.level
+            updates["red_flags"] = result.findings
+            if result.level in replies.ACT_NOW_LEVELS and replies.is_more_severe(
+                result.level, slots.get("announced_level")
+            ):
+                dispatcher.utter_message(text=replies.triage_reply(result),
+                                         json_message={"triage_level": result.level})
+                updates["announced_level"] = result.level
+        if not slots.get("disclaimer_given"):
+            dispatcher.utter_message(text=replies.DISCLAIMER)
+            updates["disclaimer_given"] = True
+        return [SlotSet(slot, value) for slot, value in updates.items() if value != tracker.get_slot(slot)]
+
+    @staticmethod
+    def _form_answers(tracker: Tracker, slots: Mapping[str, Any], said_finding: bool,
+                      denied_something: bool) -> dict[str, Any]:
+        """Answers to the questionnaire that entities alone don't fill.
+
+        The screening question is answered by naming a warning sign ("reported"),
+        by denying them ("none") or by not knowing ("unsure"). A question about
+        where, when or how often that the person can't answer is not asked again.
+        """
+        answers: dict[str, Any] = {}
+        asked = tracker.get_slot("requested_slot")
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        not_sure = bool(NOT_SURE.search(tracker.latest_message.get("text") or ""))
+        if asked == "warning_screen":
+            if said_finding:
+                answers["warning_screen"] = "reported"
+            elif intent == "deny" or denied_something:
+                answers["warning_screen"] = "none"
+            elif not_sure:
+                answers["warning_screen"] = "unsure"
+        elif asked in FORM_QUESTIONS and not slots.get(asked) and not_sure:
+            answers["unanswered"] = _merged(slots.get("unanswered"), [asked])
+        return answers
+
+
+class ValidateCrampForm(FormValidationAction):
+    """Asks only what is still missing; an urgent or emergency result ends the questions."""
+
+    def name(self) -> str:
+        return "validate_cramp_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> list[str]:
+        if tracker.get_slot("triage_level") in replies.ACT_NOW_LEVELS:
+            return []
+        skipped = set(tracker.get_slot("unanswered") or [])
+        return [slot for slot in domain_slots if slot not in skipped]
+
+
 class ActionAssessCramps(Action):
-    """Triage first; if nothing urgent, likely causes, relief and prevention."""
+    """The answer once the questions are done: causes, relief, prevention, when to get help."""
 
     def name(self) -> str:
         return "action_assess_cramps"
@@ -35,23 +143,84 @@ class ActionAssessCramps(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        terms = known_terms(tracker)
+        terms = known_terms(tracker.current_slot_values())
+        clinic = clinic_from_environment()
         with Session(shared_engine()) as session:
             result = queries.triage(session, terms)
-            if result.level in replies.EMERGENCY_LEVELS:
+            payload = {"triage_level": result.level}
+            if result.level == "emergency":
+                dispatcher.utter_message(text=replies.after_emergency_reply(), json_message=payload)
+            elif result.level == "urgent":
                 # No self-care advice here: rubbing a calf with a possible clot is unsafe.
-                dispatcher.utter_message(text=replies.triage_reply(result),
-                                         json_message={"triage_level": result.level})
+                dispatcher.utter_message(text=replies.after_urgent_reply(clinic), json_message=payload)
             else:
-                pattern = queries.terms_by_id(session, terms).values()
-                causes = queries.rank_causes(session, terms)
-                relief = queries.advice_for(session, "relief", terms, limit=3)
-                prevention = queries.advice_for(session, "prevention", terms, limit=3)
-                summary = queries.describe_context(pattern)
-                dispatcher.utter_message(text=replies.causes_reply(causes, summary))
-                dispatcher.utter_message(text=replies.steps_reply("During a cramp:", relief))
-                dispatcher.utter_message(text=replies.steps_reply("To prevent the next one:", prevention))
-                closing = (replies.see_doctor_reply(result) if result.level == "see_doctor"
-                           else result.action)
-                dispatcher.utter_message(text=closing, json_message={"triage_level": result.level})
+                summary = queries.describe_context(queries.terms_by_id(session, terms).values())
+                dispatcher.utter_message(text=replies.causes_reply(queries.rank_causes(session, terms), summary))
+                dispatcher.utter_message(text=replies.steps_reply(
+                    "During a cramp:", queries.advice_for(session, "relief", terms, limit=3)))
+                dispatcher.utter_message(text=replies.steps_reply(
+                    "To prevent the next one:", queries.advice_for(session, "prevention", terms, limit=3)))
+                closing = replies.see_doctor_reply(result) if result.level == "see_doctor" else result.action
+                dispatcher.utter_message(text=closing, buttons=self._buttons(result.level, tracker),
+                                         json_message=payload)
         return [SlotSet("red_flags", result.findings), SlotSet("triage_level", result.level)]
+
+    @staticmethod
+    def _buttons(level: str, tracker: Tracker) -> list[dict[str, str]]:
+        buttons = [{"title": "More on prevention", "payload": "How can I prevent leg cramps?"},
+                   {"title": "When to see a doctor", "payload": "When should I see a doctor about leg cramps?"}]
+        if tracker.get_slot("medicines"):
+            buttons.append({"title": "Medicines and cramps", "payload": "Can my medicines cause leg cramps?"})
+        if level == "see_doctor":
+            buttons.insert(0, {"title": "Book an appointment", "payload": "/book_appointment"})
+        return buttons
+
+
+class ActionReliefNow(Action):
+    """A cramp happening right now: relief steps first, questions after."""
+
+    def name(self) -> str:
+        return "action_relief_now"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        # The calf is where most cramps are; its stretch is the best guess when we don't know.
+        where = tracker.get_slot("cramp_location") or "calf"
+        with Session(shared_engine()) as session:
+            steps = queries.advice_for(session, "relief", [where], limit=3)
+        dispatcher.utter_message(text=replies.relief_now_reply(steps))
+        return []
+
+
+class ActionAnswerFaq(Action):
+    """Answers the FAQ topic the ResponseSelector picked, from the knowledge base."""
+
+    def name(self) -> str:
+        return "action_answer_faq"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        selected = (tracker.latest_message.get("response_selector") or {}).get("faq") or {}
+        key = (selected.get("response") or {}).get("intent_response_key") or ""
+        with Session(shared_engine()) as session:
+            entry = queries.faq_answer(session, key.removeprefix("faq/"))
+        if entry is None:
+            dispatcher.utter_message(response="utter_default")
+        else:
+            dispatcher.utter_message(text=entry.answer)
+        return []
+
+
+class ActionOfferBooking(Action):
+    """How to book or reach a person: the clinic's details from the environment."""
+
+    def name(self) -> str:
+        return "action_offer_booking"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        dispatcher.utter_message(text=replies.booking_reply(clinic_from_environment()))
+        return []

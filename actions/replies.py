@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from actions.clinic import Clinic
 from knowledge_base.queries import AdviceStep, RankedCause, TriageResult
 
-EMERGENCY_LEVELS = ("emergency", "urgent")
+# Levels that are told at once, whatever else is going on, and stop the questions.
+ACT_NOW_LEVELS = ("emergency", "urgent")
+LEVEL_RANK = {"self_care": 1, "see_doctor": 2, "urgent": 3, "emergency": 4}
+
+DISCLAIMER = (
+    "I'm the clinic's leg-cramp assistant. I'm not a doctor or nurse and I can't examine you, "
+    "but I can help you work out what may be behind your cramps, what to do about them, and when to get help."
+)
+
+
+def is_more_severe(level: str, than: str | None) -> bool:
+    return LEVEL_RANK[level] > LEVEL_RANK.get(than or "", 0)
 
 
 def triage_reply(result: TriageResult) -> str:
@@ -34,3 +46,23 @@ def steps_reply(heading: str, steps: list[AdviceStep]) -> str:
 def see_doctor_reply(result: TriageResult) -> str:
     reasons = " ".join(flag.advice for flag in result.red_flags)
     return f"{result.label}: {result.action} {reasons}"
+
+
+def booking_reply(clinic: Clinic) -> str:
+    return (f"You can call {clinic.name} on {clinic.phone}, or book online at {clinic.booking_url}. "
+            "The team there can talk it through with you.")
+
+
+def after_emergency_reply() -> str:
+    return ("I've stopped my questions so you can get help now. If you can't call yourself, "
+            "ask someone near you to call 911 for you.")
+
+
+def after_urgent_reply(clinic: Clinic) -> str:
+    return (f"Please arrange to be seen today. You can call {clinic.name} on {clinic.phone} for a same-day "
+            "appointment. If you become breathless, get chest pain, or the leg turns cold or pale, call 911.")
+
+
+def relief_now_reply(steps: list[AdviceStep]) -> str:
+    return "\n".join(["Let's ease it first:"] + [f"• {step.text}" for step in steps]
+                     + ["It usually lets go within a few minutes. Then I'll ask a few quick questions."])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -10,15 +11,21 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import SPACY_DOCS
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
-from rasa.nlu.utils.spacy_utils import SpacyNLP
+from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
+from spacy.tokens import Doc, Span
+from spellchecker import SpellChecker
 
 from cramp_nlu.pipeline import ensure_pipeline, pipeline_path
 
 # Role given to an entity the person said they do NOT have ("no swelling").
 # Slot mappings without a role never pick these up.
 ABSENT_ROLE = "absent"
+# How close a misspelling must be to a vocabulary phrase to count as it.
+TYPO_CUTOFF = 0.8
+# Words shorter than this are never typo-matched ("red" vs "bed").
+MIN_TYPO_LENGTH = 5
 
 
 @DefaultV1Recipe.register(
@@ -52,13 +59,20 @@ class KnowledgeBaseSpacyNLP(SpacyNLP):
 
 
 @DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False
+    DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False, model_from="KnowledgeBaseSpacyNLP"
 )
 class KnowledgeBaseEntityExtractor(GraphComponent, EntityExtractorMixin):
-    """Entities from the vocabulary's EntityRuler, with canonical term ids as values.
+    """Entities with canonical term ids as values, from three sources:
 
-    An entity NegEx marks as negated keeps its type but gets the role
-    `absent`, so "no swelling" can never fill a slot meant for findings.
+    1. the vocabulary's EntityRuler (exact phrases);
+    2. DIET's entities where no ruler entity covers them, mapped to a term by
+       their wording (exactly, or as a close misspelling); DIET entities that
+       map to no term are dropped, since nothing downstream could use them;
+    3. single words that are close misspellings of a warning sign ("swolen").
+
+    NegEx then marks what the person denies: such entities keep their type but
+    get the role `absent`, so "no swelling" can never fill a slot for findings.
+    Place this component after DIETClassifier.
     """
 
     @staticmethod
@@ -75,22 +89,80 @@ class KnowledgeBaseEntityExtractor(GraphComponent, EntityExtractorMixin):
     ) -> KnowledgeBaseEntityExtractor:
         return cls()
 
-    def process(self, messages: list[Message]) -> list[Message]:
+    def __init__(self) -> None:
+        self._phrases_by_label: dict[str, dict[str, str]] | None = None
+        # Real English words are never treated as misspellings: "painting" must
+        # not become "fainting", nor "waiting" become "wasting".
+        self._english = SpellChecker(distance=1)
+
+    def _phrases(self, model: SpacyModel) -> dict[str, dict[str, str]]:
+        """label -> {phrase: term id}, read once from the pipeline's EntityRuler."""
+        if self._phrases_by_label is None:
+            phrases: dict[str, dict[str, str]] = {}
+            for pattern in model.model.get_pipe("entity_ruler").patterns:
+                phrases.setdefault(pattern["label"], {})[pattern["pattern"]] = pattern["id"]
+            self._phrases_by_label = phrases
+        return self._phrases_by_label
+
+    def _term_for(self, model: SpacyModel, label: str, wording: str) -> str | None:
+        phrases = self._phrases(model).get(label, {})
+        wording = wording.lower().strip()
+        if wording in phrases:
+            return phrases[wording]
+        if len(wording) < MIN_TYPO_LENGTH:
+            return None
+        close = difflib.get_close_matches(wording, phrases, n=1, cutoff=TYPO_CUTOFF)
+        return phrases[close[0]] if close else None
+
+    def _typo_findings(self, model: SpacyModel, doc: Doc, taken: list[Span]) -> list[Span]:
+        single_words = {p: t for p, t in self._phrases(model).get("finding", {}).items() if " " not in p}
+        spans = []
+        for token in doc:
+            if (len(token.text) < MIN_TYPO_LENGTH or token.lower_ in self._english
+                    or any(s.start <= token.i < s.end for s in taken)):
+                continue
+            close = difflib.get_close_matches(token.lower_, single_words, n=1, cutoff=0.85)
+            if close:
+                spans.append(Span(doc, token.i, token.i + 1, label="finding", kb_id=single_words[close[0]]))
+        return spans
+
+    def process(self, messages: list[Message], model: SpacyModel) -> list[Message]:
         for message in messages:
             doc = message.get(SPACY_DOCS[TEXT])
             if doc is None:
                 continue
-            entities = [
-                {
-                    "entity": ent.label_,
-                    "value": ent.ent_id_,
-                    "start": ent.start_char,
-                    "end": ent.end_char,
-                    "confidence_entity": 1.0,
-                    "extractor": self.__class__.__name__,
-                    **({"role": ABSENT_ROLE} if ent._.negex else {}),
-                }
-                for ent in doc.ents
-            ]
-            message.set(ENTITIES, message.get(ENTITIES, []) + entities, add_to_output=True)
+            # The EntityRuler puts the term id in ent_id; every span here carries it as kb_id.
+            spans = [Span(doc, e.start, e.end, label=e.label_, kb_id=e.ent_id_) for e in doc.ents]
+            learned = [e for e in message.get(ENTITIES, []) if e.get("extractor") == "DIETClassifier"]
+            for entity in learned:
+                span = doc.char_span(entity["start"], entity["end"], alignment_mode="expand")
+                if span is None or any(span.start < s.end and s.start < span.end for s in spans):
+                    continue
+                term = self._term_for(model, entity["entity"], entity["value"])
+                if term:
+                    spans.append(Span(doc, span.start, span.end, label=entity["entity"], kb_id=term))
+            spans += self._typo_findings(model, doc, spans)
+            # Re-run NegEx over the full set, so learned and typo entities are checked too.
+            negated = model.model.get_pipe("negex")(_with_entities(doc, spans))
+            entities = [self._entity(span) for span in sorted(negated.ents, key=lambda s: s.start)]
+            others = [e for e in message.get(ENTITIES, []) if e.get("extractor") != "DIETClassifier"]
+            message.set(ENTITIES, others + entities, add_to_output=True)
         return messages
+
+    def _entity(self, span: Span) -> dict[str, Any]:
+        return {
+            "entity": span.label_,
+            "value": span.kb_id_,
+            "start": span.start_char,
+            "end": span.end_char,
+            "confidence_entity": 1.0,
+            "extractor": self.__class__.__name__,
+            **({"role": ABSENT_ROLE} if span._.negex else {}),
+        }
+
+
+def _with_entities(doc: Doc, spans: list[Span]) -> Doc:
+    """A copy of `doc` whose entities are `spans` (the message's doc stays as spaCy made it)."""
+    copy = doc.copy()
+    copy.ents = [Span(copy, s.start, s.end, label=s.label_, kb_id=s.kb_id_) for s in spans]
+    return copy

@@ -32,6 +32,7 @@ VOCABULARY_SECTIONS = {
     "locations": "body_location",
     "timings": "timing",
     "frequencies": "frequency",
+    "durations": "duration",
     "risk_factors": "risk_factor",
     "medicine_classes": "medicine_class",
     "conditions": "condition",

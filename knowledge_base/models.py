@@ -19,13 +19,14 @@ from sqlalchemy.orm import declarative_base, relationship
 
 # Bump when the tables change, so that a database built by older code is
 # recognised and rebuilt instead of half-read.
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 TRIAGE_LEVELS = ("emergency", "urgent", "see_doctor", "self_care")
 TERM_KINDS = (
     "body_location",
     "timing",
     "frequency",
+    "duration",
     "risk_factor",
     "medicine_class",
     "condition",

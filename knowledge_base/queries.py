@@ -97,7 +97,7 @@ def terms_by_id(session: Session, term_ids: Iterable[str]) -> dict[str, models.T
 
 
 # The order in which mentions read naturally: "cramps at night in the calf".
-_MENTION_ORDER = ("timing", "body_location", "frequency")
+_MENTION_ORDER = ("timing", "body_location", "frequency", "duration")
 
 
 def describe_context(terms: Iterable[models.Term]) -> str:

@@ -26,9 +26,15 @@ POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgr
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
+MODEL = PROJECT_ROOT / "models" / "leg-cramps.tar.gz"
+
+
 @pytest.fixture(scope="session")
-def project_root() -> Path:
-    return PROJECT_ROOT
+def trained_model() -> Path:
+    """The model `make test` trained before pytest started (trained once per run)."""
+    if not MODEL.exists():
+        pytest.fail(f"No trained model at {MODEL}: run the suite with `make test` (or `make train` first).")
+    return MODEL
 
 
 def _postgres_engine(schema: str) -> Iterator[Engine]:

@@ -12,7 +12,15 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.actions import ActionAssessCramps, known_terms
+from actions.actions import (
+    ActionAnswerFaq,
+    ActionAssessCramps,
+    ActionOfferBooking,
+    ActionReliefNow,
+    ActionUnderstandTurn,
+    ValidateCrampForm,
+    known_terms,
+)
 from knowledge_base.db import KNOWLEDGE_DIR, make_engine
 from knowledge_base.loader import build_database
 
@@ -27,17 +35,22 @@ def knowledge_base_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     patcher.undo()
 
 
-def tracker_with(**slots: Any) -> Tracker:
+def tracker_with(message: dict[str, Any] | None = None, **slots: Any) -> Tracker:
+    latest = {"text": "", "intent": {}, "entities": [], **(message or {})}
     return Tracker(
-        sender_id="test", slots=slots, latest_message={"text": "", "intent": {}, "entities": []},
+        sender_id="test", slots=slots, latest_message=latest,
         events=[], paused=False, followup_action=None, active_loop={}, latest_action_name=None,
     )
 
 
-def run_assessment(**slots: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def run(action: Any, message: dict[str, Any] | None = None, **slots: Any) -> tuple[list[dict], list]:
     dispatcher = CollectingDispatcher()
-    events = asyncio.run(ActionAssessCramps().run(dispatcher, tracker_with(**slots), domain={}))
+    events = asyncio.run(action.run(dispatcher, tracker_with(message, **slots), domain={}))
     return dispatcher.messages, events
+
+
+def run_assessment(**slots: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    return run(ActionAssessCramps(), **slots)
 
 
 def texts(messages: list[dict[str, Any]]) -> str:
@@ -49,9 +62,9 @@ def payloads(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def test_known_terms_reads_every_slot_once() -> None:
-    tracker = tracker_with(cramp_location="calf", cramp_timing="night", findings=["redness"],
-                           risk_factors=["pregnancy"], medicines=["statin"], conditions=None)
-    assert known_terms(tracker) == ["night", "calf", "redness", "pregnancy", "statin"]
+    slots = dict(cramp_location="calf", cramp_timing="night", findings=["redness"],
+                 risk_factors=["pregnancy"], medicines=["statin"], conditions=None)
+    assert known_terms(slots) == ["night", "calf", "redness", "pregnancy", "statin"]
 
 
 def test_night_calf_cramps_get_causes_relief_and_prevention() -> None:
@@ -63,6 +76,7 @@ def test_night_calf_cramps_get_causes_relief_and_prevention() -> None:
     assert "To prevent the next one:\n• Stretch your calves for a few minutes every day" in reply
     assert "Call the clinic if cramps become frequent" in reply
     assert payloads(messages) == [{"triage_level": "self_care"}]
+    assert [b["title"] for b in messages[-1]["buttons"]] == ["More on prevention", "When to see a doctor"]
     assert events == [SlotSet("red_flags", []), SlotSet("triage_level", "self_care")]
 
 
@@ -72,20 +86,20 @@ def test_pregnancy_is_ranked_first_with_its_reason() -> None:
     assert "loose" in texts(messages)  # loose bedclothes: advice for pregnancy and night
 
 
-def test_swollen_red_calf_is_urgent_without_self_care_advice() -> None:
+def test_swollen_red_calf_ends_with_a_same_day_offer_and_no_self_care_advice(monkeypatch) -> None:
+    monkeypatch.setenv("CLINIC_PHONE", "555-0199")
     messages, events = run_assessment(cramp_location="calf", findings=["leg_swelling", "redness"])
     reply = texts(messages)
-    assert reply.startswith("Get seen today: go to urgent care or ask for a same-day appointment.")
-    assert "deep vein thrombosis" in reply
+    assert reply.startswith("Please arrange to be seen today. You can call the clinic on 555-0199")
     assert "massage" not in reply.lower() and "During a cramp" not in reply
     assert payloads(messages) == [{"triage_level": "urgent"}]
     assert events == [SlotSet("red_flags", ["leg_swelling", "redness"]), SlotSet("triage_level", "urgent")]
 
 
-def test_breathlessness_is_an_emergency() -> None:
+def test_after_an_emergency_the_answer_only_repeats_to_get_help() -> None:
     messages, events = run_assessment(findings=["breathlessness"])
-    assert texts(messages).startswith("⚠️ Call 911 now")
-    assert "pulmonary embolism" in texts(messages)
+    assert texts(messages) == ("I've stopped my questions so you can get help now. If you can't call yourself, "
+                               "ask someone near you to call 911 for you.")
     assert payloads(messages) == [{"triage_level": "emergency"}]
     assert SlotSet("triage_level", "emergency") in events
 
@@ -96,6 +110,7 @@ def test_frequent_cramps_get_advice_and_a_doctor_visit() -> None:
     assert "Pull your toes up towards your shin" in reply
     assert "See a doctor soon: Book an appointment" in reply
     assert payloads(messages) == [{"triage_level": "see_doctor"}]
+    assert messages[-1]["buttons"][0] == {"title": "Book an appointment", "payload": "/book_appointment"}
     assert events == [SlotSet("red_flags", ["frequent"]), SlotSet("triage_level", "see_doctor")]
 
 
@@ -113,3 +128,117 @@ def test_the_action_reads_the_database_named_by_the_environment(tmp_path: Path, 
     monkeypatch.setenv("KB_DATABASE_URL", f"sqlite:///{tmp_path / 'never_built.sqlite3'}")
     with pytest.raises(OperationalError, match="no such table"):
         run_assessment(cramp_location="calf")
+
+
+# --- every turn: understanding and triage -----------------------------------
+
+def entity(kind: str, value: str, role: str | None = None) -> dict[str, Any]:
+    return {"entity": kind, "value": value, **({"role": role} if role else {})}
+
+
+def slot_sets(events: list) -> dict[str, Any]:
+    return {event["name"]: event["value"] for event in events}
+
+
+def test_a_warning_sign_is_told_at_once_before_the_disclaimer() -> None:
+    messages, events = run(ActionUnderstandTurn(), {"entities": [entity("finding", "leg_swelling")]},
+                           cramp_location="calf")
+    assert messages[0]["text"].startswith("Get seen today")
+    assert messages[0]["custom"] == {"triage_level": "urgent"}
+    assert messages[1]["text"].startswith("I'm the clinic's leg-cramp assistant. I'm not a doctor or nurse")
+    assert slot_sets(events) == {"findings": ["leg_swelling"], "triage_level": "urgent", "red_flags": ["leg_swelling"],
+                                 "announced_level": "urgent", "disclaimer_given": True}
+
+
+def test_an_announced_level_is_not_repeated_but_a_worse_one_is() -> None:
+    same, _ = run(ActionUnderstandTurn(), {"entities": [entity("finding", "redness")]},
+                  findings=["leg_swelling"], announced_level="urgent", disclaimer_given=True)
+    assert same == []
+    worse, events = run(ActionUnderstandTurn(), {"entities": [entity("finding", "chest_pain")]},
+                        findings=["leg_swelling"], announced_level="urgent", disclaimer_given=True)
+    assert worse[0]["text"].startswith("⚠️ Call 911 now")
+    assert slot_sets(events)["findings"] == ["leg_swelling", "chest_pain"]
+    assert slot_sets(events)["announced_level"] == "emergency"
+
+
+def test_a_denied_finding_is_recorded_as_denied_and_never_triaged() -> None:
+    messages, events = run(ActionUnderstandTurn(), {"entities": [entity("finding", "leg_swelling", "absent")]},
+                           cramp_location="calf", disclaimer_given=True)
+    assert messages == []
+    assert slot_sets(events) == {"denied_findings": ["leg_swelling"], "triage_level": "self_care", "red_flags": []}
+
+
+def test_nothing_to_triage_leaves_the_level_unset() -> None:
+    messages, events = run(ActionUnderstandTurn(), {"intent": {"name": "greet"}})
+    assert [m["text"] for m in messages] == [messages[0]["text"]] and "not a doctor" in messages[0]["text"]
+    assert slot_sets(events) == {"disclaimer_given": True}
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ({"intent": {"name": "deny"}, "text": "none of these"}, "none"),
+        ({"intent": {"name": "inform"}, "entities": [entity("finding", "numbness", "absent")]}, "none"),
+        ({"intent": {"name": "inform"}, "entities": [entity("finding", "tingling")]}, "reported"),
+        ({"intent": {"name": "inform"}, "text": "not sure really"}, "unsure"),
+    ],
+)
+def test_the_screening_question_is_answered(message: dict[str, Any], expected: str) -> None:
+    _, events = run(ActionUnderstandTurn(), message, requested_slot="warning_screen", disclaimer_given=True)
+    assert slot_sets(events)["warning_screen"] == expected
+
+
+def test_a_finding_given_before_the_screening_question_does_not_skip_it() -> None:
+    _, events = run(ActionUnderstandTurn(), {"entities": [entity("finding", "tingling")]},
+                    requested_slot="cramp_timing", disclaimer_given=True)
+    assert "warning_screen" not in slot_sets(events)
+
+
+def test_a_question_the_person_cannot_answer_is_not_asked_again() -> None:
+    _, events = run(ActionUnderstandTurn(), {"text": "i dont know really"}, requested_slot="cramp_timing",
+                    disclaimer_given=True)
+    assert slot_sets(events)["unanswered"] == ["cramp_timing"]
+
+
+def required(**slots: Any) -> list[str]:
+    form_slots = ["cramp_location", "cramp_timing", "cramp_frequency", "warning_screen"]
+    return asyncio.run(ValidateCrampForm().required_slots(form_slots, CollectingDispatcher(),
+                                                          tracker_with(**slots), domain={}))
+
+
+def test_the_form_asks_everything_by_default_and_skips_what_cannot_be_answered() -> None:
+    assert required() == ["cramp_location", "cramp_timing", "cramp_frequency", "warning_screen"]
+    assert required(unanswered=["cramp_timing"]) == ["cramp_location", "cramp_frequency", "warning_screen"]
+
+
+@pytest.mark.parametrize("level", ["emergency", "urgent"])
+def test_an_urgent_or_emergency_result_ends_the_questions(level: str) -> None:
+    assert required(triage_level=level) == []
+
+
+def test_relief_right_now_fits_where_the_cramp_is() -> None:
+    messages, _ = run(ActionReliefNow(), cramp_location="foot")
+    assert texts(messages).startswith("Let's ease it first:\n• Pull your toes up towards your shin")
+    messages, _ = run(ActionReliefNow())
+    assert "Straighten your leg and pull your foot and toes up towards you" in texts(messages)
+
+
+def test_a_faq_is_answered_from_the_knowledge_base() -> None:
+    selected = {"faq": {"response": {"intent_response_key": "faq/quinine"}}}
+    messages, _ = run(ActionAnswerFaq(), {"response_selector": selected})
+    assert texts(messages).startswith("Quinine is no longer recommended for leg cramps.")
+
+
+def test_an_unknown_faq_topic_asks_to_rephrase() -> None:
+    selected = {"faq": {"response": {"intent_response_key": "faq/astrology"}}}
+    messages, _ = run(ActionAnswerFaq(), {"response_selector": selected})
+    assert messages[0]["response"] == "utter_default"
+
+
+def test_booking_uses_the_clinic_details_from_the_environment(monkeypatch) -> None:
+    monkeypatch.setenv("CLINIC_NAME", "Wellness and Pain")
+    monkeypatch.setenv("CLINIC_PHONE", "555-0142")
+    monkeypatch.setenv("CLINIC_BOOKING_URL", "https://wellness.example/book")
+    messages, _ = run(ActionOfferBooking())
+    assert texts(messages).startswith(
+        "You can call Wellness and Pain on 555-0142, or book online at https://wellness.example/book.")

@@ -19,8 +19,6 @@ import pytest
 
 from knowledge_base.db import PROJECT_ROOT
 
-MODEL = PROJECT_ROOT / "models" / "leg-cramps.tar.gz"
-
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -55,16 +53,11 @@ class RunningServer:
 
 
 @pytest.fixture(scope="session")
-def trained_model() -> Path:
-    if not MODEL.exists():
-        pytest.fail(f"No trained model at {MODEL}: run the suite with `make test` (or `make train` first).")
-    return MODEL
-
-
-@pytest.fixture(scope="session")
 def server_env() -> dict[str, str]:
     env = dict(os.environ)
-    env.update(RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2",
+    env.update(CLINIC_NAME="the test clinic", CLINIC_PHONE="555-0123",
+               CLINIC_BOOKING_URL="https://clinic.example/book",
+               RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2",
                SQLALCHEMY_SILENCE_UBER_WARNING="1", PYTHONWARNINGS="ignore::DeprecationWarning")
     return env
 

@@ -11,6 +11,8 @@ from knowledge_base.db import PROJECT_ROOT
 from tests.e2e.conftest import free_port, port_is_open
 
 PROMPT = "Your input ->"
+ENTER = "\r"
+DOWN = "\x1b[B"
 
 
 def test_make_chat_answers_from_the_knowledge_base_and_cleans_up(trained_model, server_env) -> None:
@@ -22,9 +24,16 @@ def test_make_chat_answers_from_the_knowledge_base_and_cleans_up(trained_model, 
         chat.expect_exact(PROMPT)
         assert port_is_open(action_port)
         chat.sendline("I get cramps in my calves at night")
+        # Rasa's shell shows buttons as a menu: Enter picks the highlighted one,
+        # the arrow keys move, and the last entry lets you type.
+        chat.expect_exact("How often do you get them?")
+        chat.send(ENTER)  # "Now and then"
+        chat.expect_exact("One safety question")
+        chat.send(DOWN * 4 + ENTER)  # "None of these"
         chat.expect_exact("the most likely causes are")
         chat.expect_exact("Ordinary night cramps with no single cause")
-        chat.expect_exact(PROMPT)
+        chat.expect_exact("When to see a doctor")
+        chat.send(DOWN * 2 + ENTER)  # "Type out your own message..."
         chat.sendline("my calf is swollen and red")
         chat.expect_exact("Get seen today")
         chat.expect_exact(PROMPT)

@@ -1,5 +1,5 @@
-"""The first conversation through the running Rasa server and action server,
-over the REST channel, with slots read back through the tracker API."""
+"""Multi-turn conversations through the running Rasa server and action server,
+over the REST channel, with the contract slots read back through the tracker API."""
 
 from __future__ import annotations
 
@@ -21,17 +21,21 @@ def post_json(url: str, body: dict[str, Any]) -> Any:
         return json.loads(response.read())
 
 
-def say(server: RunningServer, sender: str, text: str) -> list[dict[str, Any]]:
-    return post_json(f"{server.url}/webhooks/rest/webhook", {"sender": sender, "message": text})
+class Conversation:
+    def __init__(self, server: RunningServer) -> None:
+        self.server = server
+        self.sender = f"e2e-{uuid.uuid4().hex}"
+
+    def say(self, text: str) -> list[dict[str, Any]]:
+        return post_json(f"{self.server.url}/webhooks/rest/webhook", {"sender": self.sender, "message": text})
+
+    def slots(self) -> dict[str, Any]:
+        url = f"{self.server.url}/conversations/{self.sender}/tracker?token={self.server.token}"
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return json.loads(response.read())["slots"]
 
 
-def slots(server: RunningServer, sender: str) -> dict[str, Any]:
-    url = f"{server.url}/conversations/{sender}/tracker?token={server.token}"
-    with urllib.request.urlopen(url, timeout=30) as response:
-        return json.loads(response.read())["slots"]
-
-
-def reply_text(replies: list[dict[str, Any]]) -> str:
+def text_of(replies: list[dict[str, Any]]) -> str:
     return "\n".join(r["text"] for r in replies if "text" in r)
 
 
@@ -40,56 +44,103 @@ def triage_payloads(replies: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def sender() -> str:
-    return f"e2e-{uuid.uuid4().hex}"
+def chat(rasa_server: RunningServer) -> Conversation:
+    return Conversation(rasa_server)
 
 
-def test_greeting_says_once_that_it_is_not_a_clinician(rasa_server: RunningServer, sender: str) -> None:
-    text = reply_text(say(rasa_server, sender, "hi"))
-    assert "I'm not a doctor or nurse" in text
-    assert "Where in your leg" in text
+def test_the_first_reply_says_once_that_it_is_not_a_clinician(chat: Conversation) -> None:
+    first = text_of(chat.say("hi"))
+    assert "I'm not a doctor or nurse" in first
+    assert "Tell me about your leg cramps" in first
+    assert "not a doctor" not in text_of(chat.say("hello again"))
 
 
-def test_night_calf_cramps_are_answered_from_the_knowledge_base(rasa_server: RunningServer, sender: str) -> None:
-    say(rasa_server, sender, "hello")
-    replies = say(rasa_server, sender, "I get cramps in my calves at night")
-    text = reply_text(replies)
-    assert "1. Ordinary night cramps with no single cause: cramps at night in the calf" in text
+def test_only_missing_questions_are_asked_then_the_answer_comes(chat: Conversation) -> None:
+    assert text_of(chat.say("my calves seize up at night")).endswith("How often do you get them?")
+    assert "One safety question" in text_of(chat.say("every night"))
+    replies = chat.say("none of these")
+    text = text_of(replies)
+    assert "From what you told me (cramps at night in the calf several times a week)" in text
+    assert "1. Ordinary night cramps with no single cause" in text
     assert "pull your foot and toes up towards you" in text
-    assert "Stretch your calves for a few minutes every day, including just before bed." in text
-    assert triage_payloads(replies) == [{"triage_level": "self_care"}]
-    state = slots(rasa_server, sender)
-    assert (state["cramp_location"], state["cramp_timing"], state["triage_level"]) == ("calf", "night", "self_care")
-    assert state["red_flags"] == []
+    assert "See a doctor soon" in text
+    assert triage_payloads(replies) == [{"triage_level": "see_doctor"}]
+    slots = chat.slots()
+    assert (slots["cramp_location"], slots["cramp_timing"], slots["triage_level"]) == ("calf", "night", "see_doctor")
+    assert slots["red_flags"] == ["frequent"]
 
 
-def test_a_swollen_red_calf_is_triaged_as_urgent(rasa_server: RunningServer, sender: str) -> None:
-    replies = say(rasa_server, sender, "my calf is swollen and red")
-    text = reply_text(replies)
+def test_a_red_flag_inside_the_questions_stops_them_with_call_911(chat: Conversation) -> None:
+    chat.say("I get cramps in my calf")
+    replies = chat.say("at night, and now I'm short of breath")
+    text = text_of(replies)
+    assert text.startswith("⚠️ Call 911 now")
+    assert "How often" not in text and "safety question" not in text
+    assert {"triage_level": "emergency"} in triage_payloads(replies)
+    slots = chat.slots()
+    assert slots["triage_level"] == "emergency" and slots["red_flags"] == ["breathlessness"]
+
+
+def test_a_swollen_red_calf_is_urgent_at_once(chat: Conversation) -> None:
+    replies = chat.say("my calf is swollen and red")
+    text = text_of(replies)
     assert text.startswith("Get seen today")
-    assert "deep vein thrombosis" in text
-    assert "massage" not in text.lower()
-    assert triage_payloads(replies) == [{"triage_level": "urgent"}]
-    state = slots(rasa_server, sender)
-    assert state["triage_level"] == "urgent"
-    assert sorted(state["red_flags"]) == ["leg_swelling", "redness"]
+    assert "deep vein thrombosis" in text and "massage" not in text.lower()
+    assert {"triage_level": "urgent"} in triage_payloads(replies)
+    slots = chat.slots()
+    assert slots["triage_level"] == "urgent"
+    assert sorted(slots["red_flags"]) == ["leg_swelling", "redness"]
 
 
-def test_breathlessness_gets_call_911_now(rasa_server: RunningServer, sender: str) -> None:
-    replies = say(rasa_server, sender, "my leg cramps and I'm short of breath")
-    assert reply_text(replies).startswith("⚠️ Call 911 now")
-    assert triage_payloads(replies) == [{"triage_level": "emergency"}]
+def test_denied_findings_never_count(chat: Conversation) -> None:
+    replies = chat.say("no swelling or redness, just cramps in my calf at night")
+    assert triage_payloads(replies) == []
+    assert text_of(replies).endswith("How often do you get them?")
+    slots = chat.slots()
+    assert not slots["findings"] and slots["red_flags"] == []
+    assert sorted(slots["denied_findings"]) == ["leg_swelling", "redness"]
+    assert slots["triage_level"] == "self_care"
 
 
-def test_a_denied_finding_never_counts(rasa_server: RunningServer, sender: str) -> None:
-    replies = say(rasa_server, sender, "no swelling or redness, just cramps in my calf at night")
-    assert triage_payloads(replies) == [{"triage_level": "self_care"}]
-    state = slots(rasa_server, sender)
-    assert not state["findings"]
-    assert state["red_flags"] == []
+def test_a_correction_replaces_the_old_value(chat: Conversation) -> None:
+    chat.say("my thigh cramps at night")
+    chat.say("actually it's my calf")
+    assert chat.slots()["cramp_location"] == "calf"
 
 
-def test_the_http_api_requires_the_token(rasa_server: RunningServer, sender: str) -> None:
+def test_a_cramp_right_now_gets_relief_before_questions(chat: Conversation) -> None:
+    text = text_of(chat.say("i have a cramp right now in my calf"))
+    assert text.index("Let's ease it first") < text.index("When do they usually come on?")
+    assert "Straighten your leg and pull your foot and toes up towards you" in text
+
+
+def last_text(replies: list[dict[str, Any]]) -> str:
+    return [r["text"] for r in replies if "text" in r][-1]
+
+
+def test_a_question_is_answered_from_the_knowledge_base(chat: Conversation) -> None:
+    replies = chat.say("should I take quinine for my cramps?")
+    assert "I'm not a doctor or nurse" in replies[0]["text"]  # said once, first
+    assert last_text(replies).startswith("Quinine is no longer recommended for leg cramps.")
+
+
+def test_booking_gives_the_configured_clinic_details(chat: Conversation) -> None:
+    assert "555-0123" in text_of(chat.say("can I book an appointment?"))
+
+
+def test_are_you_a_bot_is_answered_honestly(chat: Conversation) -> None:
+    assert last_text(chat.say("are you a bot?")).startswith("Yes, I'm a computer program, not a person")
+
+
+def test_out_of_scope_says_what_it_can_help_with(chat: Conversation) -> None:
+    assert "I can only help with leg cramps" in text_of(chat.say("what's the weather like tomorrow?"))
+
+
+def test_another_language_gets_english_only(chat: Conversation) -> None:
+    assert "English" in text_of(chat.say("hola, me duelen mucho las piernas"))
+
+
+def test_the_http_api_requires_the_token(chat: Conversation) -> None:
     with pytest.raises(urllib.error.HTTPError) as refused:
-        urllib.request.urlopen(f"{rasa_server.url}/conversations/{sender}/tracker", timeout=30)
+        urllib.request.urlopen(f"{chat.server.url}/conversations/{chat.sender}/tracker", timeout=30)
     assert refused.value.code == 401

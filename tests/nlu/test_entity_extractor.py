@@ -1,0 +1,75 @@
+"""The Rasa entity extractor over the project's pipeline: canonical ids from
+the vocabulary, from DIET's spans and from misspellings, with negation."""
+
+from __future__ import annotations
+
+import pytest
+import spacy
+from rasa.nlu.constants import SPACY_DOCS
+from rasa.nlu.utils.spacy_utils import SpacyModel
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from cramp_nlu.components import KnowledgeBaseEntityExtractor
+from cramp_nlu.pipeline import ensure_pipeline
+
+
+@pytest.fixture(scope="module")
+def model() -> SpacyModel:
+    path = ensure_pipeline()
+    return SpacyModel(model=spacy.load(path), model_name=str(path))
+
+
+@pytest.fixture(scope="module")
+def extractor() -> KnowledgeBaseEntityExtractor:
+    return KnowledgeBaseEntityExtractor()
+
+
+def extract(extractor, model, text: str, learned: list[dict] | None = None) -> list[tuple]:
+    message = Message({TEXT: text})
+    message.set(SPACY_DOCS[TEXT], model.model(text.lower()))
+    message.set(ENTITIES, learned or [])
+    extractor.process([message], model)
+    return [(e["entity"], e["value"], e.get("role")) for e in message.get(ENTITIES)]
+
+
+def test_vocabulary_entities_get_canonical_values(extractor, model) -> None:
+    assert extract(extractor, model, "my calves cramp at night") == [
+        ("body_location", "calf", None), ("timing", "night", None)]
+
+
+def test_denied_findings_get_the_absent_role(extractor, model) -> None:
+    assert extract(extractor, model, "no swelling, but it's red") == [
+        ("finding", "leg_swelling", "absent"), ("finding", "redness", None)]
+
+
+def test_misspelt_warning_signs_are_caught(extractor, model) -> None:
+    assert extract(extractor, model, "my calf is swolen") == [
+        ("body_location", "calf", None), ("finding", "leg_swelling", None)]
+    assert extract(extractor, model, "no numbnes at all") == [("finding", "numbness", "absent")]
+
+
+def test_real_words_are_never_taken_for_misspellings(extractor, model) -> None:
+    assert extract(extractor, model, "I was painting and waiting when it cramped") == []
+
+
+def test_diet_entities_are_mapped_to_terms_or_dropped(extractor, model) -> None:
+    text = "cramp in my calfs and my gastroc"
+    learned = [
+        {"entity": "body_location", "value": "calfs", "start": 12, "end": 17, "extractor": "DIETClassifier"},
+        {"entity": "body_location", "value": "gastroc", "start": 25, "end": 32, "extractor": "DIETClassifier"},
+    ]
+    assert extract(extractor, model, text, learned) == [("body_location", "calf", None)]
+
+
+def test_diet_entities_under_a_negation_are_absent(extractor, model) -> None:
+    text = "there is no swellin"
+    learned = [{"entity": "finding", "value": "swellin", "start": 12, "end": 19, "extractor": "DIETClassifier"}]
+    assert extract(extractor, model, text, learned) == [("finding", "leg_swelling", "absent")]
+
+
+def test_a_ruler_entity_wins_over_an_overlapping_diet_entity(extractor, model) -> None:
+    text = "my calf is swollen"
+    learned = [{"entity": "finding", "value": "calf is", "start": 3, "end": 10, "extractor": "DIETClassifier"}]
+    assert extract(extractor, model, text, learned) == [
+        ("body_location", "calf", None), ("finding", "leg_swelling", None)]

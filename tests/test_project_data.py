@@ -1,0 +1,52 @@
+"""The Rasa files and the knowledge base agree with each other."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from knowledge_base.db import PROJECT_ROOT
+from knowledge_base.loader import load_knowledge
+
+
+def read(path: Path) -> dict:
+    return yaml.safe_load(path.read_text())
+
+
+def faq_topics_in(nlu_file: Path) -> set[str]:
+    return {block["intent"].removeprefix("faq/") for block in read(nlu_file)["nlu"]
+            if block.get("intent", "").startswith("faq/")}
+
+
+def test_every_faq_topic_has_an_answer_and_a_matching_title() -> None:
+    questions = {entry["id"]: entry["question"] for entry in load_knowledge().faq}
+    responses = read(PROJECT_ROOT / "domain.yml")["responses"]
+    titles = {name.removeprefix("utter_faq/"): value[0]["text"]
+              for name, value in responses.items() if name.startswith("utter_faq/")}
+    trained = faq_topics_in(PROJECT_ROOT / "data" / "nlu" / "faq.yml")
+    assert trained == set(titles)
+    assert trained <= set(questions)
+    assert {topic: titles[topic] for topic in trained} == {topic: questions[topic] for topic in trained}
+
+
+def test_the_held_out_set_shares_no_example_with_the_training_data() -> None:
+    def examples(path: Path) -> set[str]:
+        found = set()
+        for block in read(path)["nlu"]:
+            for line in block.get("examples", "").splitlines():
+                found.add(line.removeprefix("- ").strip().lower())
+        return found - {""}
+
+    training = set().union(*(examples(path) for path in (PROJECT_ROOT / "data" / "nlu").glob("*.yml")))
+    assert examples(PROJECT_ROOT / "tests" / "nlu" / "holdout.yml") & training == set()
+
+
+def test_contract_slots_have_the_documented_values() -> None:
+    slots = read(PROJECT_ROOT / "domain.yml")["slots"]
+    assert slots["cramp_location"]["values"] == ["calf", "thigh", "hamstring", "foot"]
+    assert slots["cramp_timing"]["values"] == ["night", "exercise", "sitting", "standing", "rest"]
+    assert slots["triage_level"]["values"] == ["emergency", "urgent", "see_doctor", "self_care"]
+    assert slots["red_flags"]["type"] == "list"
+    terms = {term["id"] for term in load_knowledge().terms}
+    assert set(slots["cramp_location"]["values"]) | set(slots["cramp_timing"]["values"]) <= terms
