@@ -74,7 +74,7 @@ def rasa_server(trained_model: Path, server_env: dict[str, str],
         process = subprocess.Popen([str(PROJECT_ROOT / "scripts" / "serve.sh")], cwd=PROJECT_ROOT, env=env,
                                    stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        wait_for(f"{server.url}/", process, log, seconds=180)
+        wait_for(f"{server.url}/", process, log, seconds=420)
         wait_for(f"http://127.0.0.1:{server.action_port}/health", process, log, seconds=30)
         yield server
     finally:
