@@ -77,11 +77,11 @@ class ActionUnderstandTurn(Action):
         if terms:
             with Session(shared_engine()) as session:
                 result = queries.triage(session, terms)
+                act_now = result.level in replies.ACT_NOW_LEVELS and queries.is_more_severe(
+                    session, result.level, slots.get("announced_level"))
             updates["triage_level"] = result.level
             updates["red_flags"] = result.findings
-            if result.level in replies.ACT_NOW_LEVELS and replies.is_more_severe(
-                result.level, slots.get("announced_level")
-            ):
+            if act_now:
                 dispatcher.utter_message(text=replies.triage_reply(result),
                                          json_message={"triage_level": result.level})
                 updates["announced_level"] = result.level

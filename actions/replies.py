@@ -7,16 +7,11 @@ from knowledge_base.queries import AdviceStep, RankedCause, TriageResult
 
 # Levels that are told at once, whatever else is going on, and stop the questions.
 ACT_NOW_LEVELS = ("emergency", "urgent")
-LEVEL_RANK = {"self_care": 1, "see_doctor": 2, "urgent": 3, "emergency": 4}
 
 DISCLAIMER = (
     "I'm the clinic's leg-cramp assistant. I'm not a doctor or nurse and I can't examine you, "
     "but I can help you work out what may be behind your cramps, what to do about them, and when to get help."
 )
-
-
-def is_more_severe(level: str, than: str | None) -> bool:
-    return LEVEL_RANK[level] > LEVEL_RANK.get(than or "", 0)
 
 
 def triage_reply(result: TriageResult) -> str:

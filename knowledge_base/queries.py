@@ -168,6 +168,12 @@ def triage(session: Session, present_terms: Iterable[str]) -> TriageResult:
                         red_flags=tuple(flag for _, flag in matched))
 
 
+def is_more_severe(session: Session, level: str, than: str | None) -> bool:
+    """Whether triage level `level` ranks above `than` (None ranks below every level)."""
+    ranks = dict(session.execute(select(models.TriageLevel.id, models.TriageLevel.rank)).all())
+    return ranks[level] > ranks.get(than or "", 0)
+
+
 def advice_for(session: Session, kind: str, known_terms: Iterable[str], limit: int = 4) -> list[AdviceStep]:
     """Relief or prevention steps: those aimed at a known term first, then general ones."""
     if kind not in models.ADVICE_KINDS:

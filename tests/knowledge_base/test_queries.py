@@ -145,6 +145,13 @@ def test_general_advice_when_nothing_is_known(kb: Session) -> None:
     assert steps[0].id == "drink_regularly"
 
 
+def test_severity_follows_the_ranks_in_the_knowledge_base(kb: Session) -> None:
+    assert queries.is_more_severe(kb, "emergency", "urgent")
+    assert queries.is_more_severe(kb, "see_doctor", None)
+    assert not queries.is_more_severe(kb, "urgent", "urgent")
+    assert not queries.is_more_severe(kb, "self_care", "see_doctor")
+
+
 def test_unknown_advice_kind_is_an_error(kb: Session) -> None:
     with pytest.raises(ValueError, match="unknown advice kind 'dessert'"):
         queries.advice_for(kb, "dessert", [])
