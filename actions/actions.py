@@ -69,7 +69,7 @@ class ActionUnderstandTurn(Action):
         denied = [e["value"] for e in entities if e.get("entity") == "finding" and e.get("role") == ABSENT_ROLE]
         if denied:
             updates["denied_findings"] = _merged(slots.get("denied_findings"), denied)
-        said_finding = any(e.get("entity") == "finding" and not e.get("role") for e in entities)
+        said_finding = "findings" in updates  # set above exactly when this message names one
         updates.update(self._form_answers(tracker, {**slots, **updates}, said_finding, bool(denied)))
         slots.update(updates)
 
