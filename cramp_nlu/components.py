@@ -91,6 +91,7 @@ class KnowledgeBaseEntityExtractor(GraphComponent, EntityExtractorMixin):
 
     def __init__(self) -> None:
         self._phrases_by_label: dict[str, dict[str, str]] | None = None
+        self._single_word_findings: dict[str, str] | None = None
         # Real English words are never treated as misspellings: "painting" must
         # not become "fainting", nor "waiting" become "wasting".
         self._english = SpellChecker(distance=1)
@@ -115,7 +116,10 @@ class KnowledgeBaseEntityExtractor(GraphComponent, EntityExtractorMixin):
         return phrases[close[0]] if close else None
 
     def _typo_findings(self, model: SpacyModel, doc: Doc, taken: list[Span]) -> list[Span]:
-        single_words = {p: t for p, t in self._phrases(model).get("finding", {}).items() if " " not in p}
+        if self._single_word_findings is None:
+            findings = self._phrases(model).get("finding", {})
+            self._single_word_findings = {p: t for p, t in findings.items() if " " not in p}
+        single_words = self._single_word_findings
         spans = []
         for token in doc:
             if (len(token.text) < MIN_TYPO_LENGTH or token.lower_ in self._english
