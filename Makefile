@@ -14,20 +14,29 @@ export ACTION_PORT ?= 5055
 # `rasa shell` runs a small server of its own; keep it off RASA_PORT so that
 # `make chat` and `make serve` can run side by side.
 export CHAT_PORT ?= 5006
+# Conversations: patients' (make serve) and staff's (make chat), kept apart.
+export TRACKER_STORE_URL ?= sqlite:///$(CURDIR)/build/conversations/patients.sqlite3
+export STAFF_TRACKER_STORE_URL ?= sqlite:///$(CURDIR)/build/conversations/staff.sqlite3
+# The demo page of the website widget (make web), and the origins browsers may
+# reach the Rasa server from.
+export WEB_PORT ?= 5080
+export RASA_CORS_ORIGINS ?= http://localhost:$(WEB_PORT) http://127.0.0.1:$(WEB_PORT)
 export RASA_TELEMETRY_ENABLED ?= false
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 export PYTHONWARNINGS ?= ignore::DeprecationWarning
 
+WIDGET_VENDOR := web/widget/vendor/socket.io.min.js
 KNOWLEDGE_FILES := $(wildcard data/knowledge/*.yml)
 TRAINING_FILES := config.yml domain.yml $(shell find data -name '*.yml' -not -path 'data/knowledge/*')
 
-.PHONY: help install kb train chat serve test lint lock clean
+.PHONY: help install kb train chat serve web test lint lock clean
 
 help:
 	@echo "make chat   set everything up and talk to the assistant in the terminal"
 	@echo "make test   set everything up and run the whole test suite"
-	@echo "make serve  run the action server and the Rasa server (REST, socket.io)"
+	@echo "make serve  run the action server and the Rasa server (REST, socket.io, Slack, Telegram)"
+	@echo "make web    serve the website widget's demo page (next to make serve)"
 	@echo "make kb     check data/knowledge/ and rebuild the knowledge base"
 	@echo "make train  train the model if its inputs changed"
 	@echo "make lint   ruff"
@@ -67,7 +76,20 @@ chat: $(MODEL)
 serve: $(MODEL)
 	@scripts/serve.sh
 
-test: $(MODEL)
+# The widget's socket.io client, pinned in web/package-lock.json and served
+# from the widget's own folder (no CDN).
+web/node_modules/.installed: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(WIDGET_VENDOR): web/node_modules/.installed
+	mkdir -p $(@D)
+	cp web/node_modules/socket.io-client/dist/socket.io.min.js $@
+
+web: $(WIDGET_VENDOR) $(INSTALLED)
+	@$(PY) scripts/web_server.py
+
+test: $(MODEL) $(WIDGET_VENDOR)
 	$(PY) -m ruff check .
 	$(RASA) data validate --fail-on-warnings
 	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out build/reports/stories

@@ -83,7 +83,7 @@ class ActionUnderstandTurn(Action):
             updates["red_flags"] = result.findings
             if act_now:
                 dispatcher.utter_message(text=replies.triage_reply(result),
-                                         json_message={"triage_level": result.level})
+                                         json_message=replies.triage_payload(result))
                 updates["announced_level"] = result.level
         if not slots.get("disclaimer_given"):
             dispatcher.utter_message(text=replies.DISCLAIMER)
@@ -147,7 +147,7 @@ class ActionAssessCramps(Action):
         clinic = clinic_from_environment()
         with Session(shared_engine()) as session:
             result = queries.triage(session, terms)
-            payload = {"triage_level": result.level}
+            payload = replies.triage_payload(result)
             if result.level == "emergency":
                 dispatcher.utter_message(text=replies.after_emergency_reply(), json_message=payload)
             elif result.level == "urgent":

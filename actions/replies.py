@@ -22,6 +22,17 @@ def triage_reply(result: TriageResult) -> str:
     return f"{opening}\n\nWhy: this could be {top.possible_cause}. {reasons}"
 
 
+def triage_payload(result: TriageResult) -> dict[str, str]:
+    """The custom payload channels render: the level, and for levels to act on
+    now the banner text and the number to call (see README, "Public conversation contract")."""
+    payload = {"triage_level": result.level}
+    if result.banner:
+        payload["banner"] = result.banner
+    if result.call_number:
+        payload["call_number"] = result.call_number
+    return payload
+
+
 def causes_reply(causes: list[RankedCause], summary: str) -> str:
     if not causes:
         return "I couldn't match a likely cause yet."

@@ -124,7 +124,8 @@ ENTRY_FIELDS: dict[str, dict[str, tuple[str, bool]]] = {
     "sources": {"id": ("text", True), "title": ("text", True), "publisher": ("text", True),
                 "reference": ("text", True)},
     "triage_levels": {"id": ("text", True), "rank": ("integer", True), "label": ("text", True),
-                      "action": ("text", True), "sources": ("text_list", True)},
+                      "action": ("text", True), "banner": ("text", False), "call_number": ("text", False),
+                      "sources": ("text_list", True)},
     "terms": {"id": ("text", True), "name": ("text", True), "mention": ("text", True),
               "synonyms": ("text_list", True), "sources": ("text_list", True)},
     "causes": {"id": ("text", True), "name": ("text", True), "explanation": ("text", True),
@@ -374,7 +375,8 @@ def _rows(data: KnowledgeData) -> list[Any]:
     ]
     for level in data.triage_levels:
         rows.append(models.TriageLevel(id=level["id"], rank=level["rank"], label=level["label"],
-                                       action=level["action"]))
+                                       action=level["action"], banner=level.get("banner"),
+                                       call_number=level.get("call_number")))
         rows += _citations("triage_level", level)
     for term in data.terms:
         phrases = dict.fromkeys(phrase.strip().lower() for phrase in term["synonyms"])

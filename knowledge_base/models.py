@@ -19,7 +19,7 @@ from sqlalchemy.orm import declarative_base, relationship
 
 # Bump when the tables change, so that a database built by older code is
 # recognised and rebuilt instead of half-read.
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 TRIAGE_LEVELS = ("emergency", "urgent", "see_doctor", "self_care")
 TERM_KINDS = (
@@ -86,6 +86,10 @@ class TriageLevel(Base):
     rank = Column(Integer, nullable=False, unique=True)
     label = Column(Text, nullable=False)
     action = Column(Text, nullable=False)
+    # What a channel shows as a banner for this level, and the number its
+    # call button dials; only the levels that need acting on now have them.
+    banner = Column(Text)
+    call_number = Column(String(32))
 
 
 class Cause(Base):

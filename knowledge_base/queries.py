@@ -50,6 +50,8 @@ class TriageResult:
     label: str
     action: str
     red_flags: tuple[MatchedRedFlag, ...]
+    banner: str | None = None
+    call_number: str | None = None
 
     @property
     def findings(self) -> list[str]:
@@ -165,7 +167,8 @@ def triage(session: Session, present_terms: Iterable[str]) -> TriageResult:
     if level is None:
         raise KnowledgeBaseNotReady(f"Triage level '{level_id}' is missing. Run `make kb`.")
     return TriageResult(level=level.id, label=level.label, action=level.action,
-                        red_flags=tuple(flag for _, flag in matched))
+                        red_flags=tuple(flag for _, flag in matched), banner=level.banner,
+                        call_number=level.call_number)
 
 
 def is_more_severe(session: Session, level: str, than: str | None) -> bool:

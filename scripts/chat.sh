@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Starts the action server in the background and opens `rasa shell`.
-# Leaving the shell stops the action server.
+# Starts the action server in the background and opens `rasa shell` for staff.
+# Staff conversations go to STAFF_TRACKER_STORE_URL, never to the patients'
+# store. Leaving the shell stops the action server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mkdir -p build
+mkdir -p build/conversations
 .venv/bin/python -m rasa_sdk --actions actions --port "$ACTION_PORT" > build/action-server.log 2>&1 &
 actions_pid=$!
 trap 'kill "$actions_pid" 2>/dev/null || true; wait "$actions_pid" 2>/dev/null || true' EXIT
 scripts/wait-for-http.sh "http://127.0.0.1:$ACTION_PORT/health" 60 "$actions_pid" build/action-server.log
-.venv/bin/rasa shell --model models/leg-cramps.tar.gz --endpoints endpoints.yml \
-    --interface 127.0.0.1 --port "$CHAT_PORT"
+TRACKER_STORE_URL="$STAFF_TRACKER_STORE_URL" .venv/bin/rasa shell --model models/leg-cramps.tar.gz \
+    --endpoints endpoints.yml --interface 127.0.0.1 --port "$CHAT_PORT"

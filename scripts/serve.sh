@@ -1,18 +1,24 @@
 #!/usr/bin/env bash
-# Runs the action server and the Rasa server (REST and socket.io channels) on
-# localhost in the foreground. Ctrl-C (or SIGTERM) stops both.
+# Runs the action server and the Rasa server (REST, socket.io, and Slack and
+# Telegram when their variables are set) on localhost in the foreground.
+# Ctrl-C (or SIGTERM) stops both.
 # The HTTP API is enabled only when RASA_AUTH_TOKEN is set, and then needs it.
+# Browsers may call it only from RASA_CORS_ORIGINS (space-separated).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mkdir -p build
+mkdir -p build/conversations
 .venv/bin/python -m rasa_sdk --actions actions --port "$ACTION_PORT" &
 actions_pid=$!
-api_options=()
+options=()
 if [ -n "${RASA_AUTH_TOKEN:-}" ]; then
-    api_options=(--enable-api --auth-token "$RASA_AUTH_TOKEN")
+    options+=(--enable-api --auth-token "$RASA_AUTH_TOKEN")
+fi
+if [ -n "${RASA_CORS_ORIGINS:-}" ]; then
+    read -ra origins <<< "$RASA_CORS_ORIGINS"
+    options+=(--cors "${origins[@]}")
 fi
 .venv/bin/rasa run --interface 127.0.0.1 --port "$RASA_PORT" --model models/leg-cramps.tar.gz \
-    --credentials credentials.yml --endpoints endpoints.yml "${api_options[@]}" &
+    --credentials credentials.yml --endpoints endpoints.yml "${options[@]}" &
 rasa_pid=$!
 stop() { kill "$actions_pid" "$rasa_pid" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap stop EXIT INT TERM

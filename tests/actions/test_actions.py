@@ -92,7 +92,7 @@ def test_swollen_red_calf_ends_with_a_same_day_offer_and_no_self_care_advice(mon
     reply = texts(messages)
     assert reply.startswith("Please arrange to be seen today. You can call the clinic on 555-0199")
     assert "massage" not in reply.lower() and "During a cramp" not in reply
-    assert payloads(messages) == [{"triage_level": "urgent"}]
+    assert payloads(messages) == [{"triage_level": "urgent", "banner": "Get seen today"}]
     assert events == [SlotSet("red_flags", ["leg_swelling", "redness"]), SlotSet("triage_level", "urgent")]
 
 
@@ -100,7 +100,7 @@ def test_after_an_emergency_the_answer_only_repeats_to_get_help() -> None:
     messages, events = run_assessment(findings=["breathlessness"])
     assert texts(messages) == ("I've stopped my questions so you can get help now. If you can't call yourself, "
                                "ask someone near you to call 911 for you.")
-    assert payloads(messages) == [{"triage_level": "emergency"}]
+    assert payloads(messages) == [{"triage_level": "emergency", "banner": "Call 911 now", "call_number": "911"}]
     assert SlotSet("triage_level", "emergency") in events
 
 
@@ -144,7 +144,7 @@ def test_a_warning_sign_is_told_at_once_before_the_disclaimer() -> None:
     messages, events = run(ActionUnderstandTurn(), {"entities": [entity("finding", "leg_swelling")]},
                            cramp_location="calf")
     assert messages[0]["text"].startswith("Get seen today")
-    assert messages[0]["custom"] == {"triage_level": "urgent"}
+    assert messages[0]["custom"] == {"triage_level": "urgent", "banner": "Get seen today"}
     assert messages[1]["text"].startswith("I'm the clinic's leg-cramp assistant. I'm not a doctor or nurse")
     assert slot_sets(events) == {"findings": ["leg_swelling"], "triage_level": "urgent", "red_flags": ["leg_swelling"],
                                  "announced_level": "urgent", "disclaimer_given": True}

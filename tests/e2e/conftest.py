@@ -1,15 +1,19 @@
 """Real servers for end-to-end tests: `scripts/serve.sh` (what `make serve`
 runs) started once per test session on free ports, with the trained model
-that `make test` trained before pytest started."""
+that `make test` trained before pytest started, every channel switched on
+(Slack and Telegram talking to a local stand-in for their APIs), and the
+widget's demo page (`make web`)."""
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import signal
 import socket
 import subprocess
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,6 +22,8 @@ from pathlib import Path
 import pytest
 
 from knowledge_base.db import PROJECT_ROOT
+from tests.e2e import provider_stand_in as provider_stand_in_module
+from tests.e2e.provider_stand_in import ProviderStandIn
 
 
 def free_port() -> int:
@@ -50,6 +56,26 @@ class RunningServer:
     token: str
     rasa_port: int
     action_port: int
+    tracker_store: Path
+    channel_env: dict[str, str]
+
+    def tracker(self, sender: str) -> dict:
+        """The conversation as Rasa stores it, through the HTTP API."""
+        url = f"{self.url}/conversations/{urllib.parse.quote(sender, safe='')}/tracker?token={self.token}"
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return json.loads(response.read())
+
+
+@pytest.fixture(scope="session")
+def provider_stand_in() -> Iterator[ProviderStandIn]:
+    stand_in, server = provider_stand_in_module.start(telegram_bot_name="clinic_test_bot")
+    yield stand_in
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def widget_port() -> int:
+    return free_port()
 
 
 @pytest.fixture(scope="session")
@@ -63,13 +89,27 @@ def server_env() -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def rasa_server(trained_model: Path, server_env: dict[str, str],
-                tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    server = RunningServer(url="", token=secrets.token_hex(16), rasa_port=free_port(), action_port=free_port())
+def rasa_server(trained_model: Path, server_env: dict[str, str], provider_stand_in: ProviderStandIn,
+                widget_port: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    folder = tmp_path_factory.mktemp("serve")
+    channel_env = {
+        "SOCKETIO_JWT_KEY": secrets.token_hex(32),
+        "RASA_CORS_ORIGINS": f"http://localhost:{widget_port} http://127.0.0.1:{widget_port}",
+        "SLACK_BOT_TOKEN": "xoxb-test-" + secrets.token_hex(8),
+        "SLACK_SIGNING_SECRET": secrets.token_hex(16),
+        "SLACK_API_URL": provider_stand_in.slack_api_url,
+        "TELEGRAM_TOKEN": "123456789:" + secrets.token_urlsafe(26),
+        "TELEGRAM_BOT_NAME": provider_stand_in.telegram_bot_name,
+        "TELEGRAM_WEBHOOK_URL": "https://assistant.clinic.example/webhooks/telegram/webhook",
+        "TELEGRAM_SECRET_TOKEN": secrets.token_urlsafe(24),
+        "TELEGRAM_API_URL": provider_stand_in.telegram_api_url,
+    }
+    server = RunningServer(url="", token=secrets.token_hex(16), rasa_port=free_port(), action_port=free_port(),
+                           tracker_store=folder / "patients.sqlite3", channel_env=channel_env)
     server.url = f"http://127.0.0.1:{server.rasa_port}"
-    env = {**server_env, "RASA_PORT": str(server.rasa_port), "ACTION_PORT": str(server.action_port),
-           "RASA_AUTH_TOKEN": server.token}
-    log = tmp_path_factory.mktemp("serve") / "serve.log"
+    env = {**server_env, **channel_env, "RASA_PORT": str(server.rasa_port), "ACTION_PORT": str(server.action_port),
+           "RASA_AUTH_TOKEN": server.token, "TRACKER_STORE_URL": f"sqlite:///{server.tracker_store}"}
+    log = folder / "serve.log"
     with log.open("w") as output:
         process = subprocess.Popen([str(PROJECT_ROOT / "scripts" / "serve.sh")], cwd=PROJECT_ROOT, env=env,
                                    stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
@@ -84,3 +124,28 @@ def rasa_server(trained_model: Path, server_env: dict[str, str],
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+@dataclass
+class WidgetPage:
+    url: str
+    rasa_server: RunningServer
+
+
+@pytest.fixture(scope="session")
+def widget_page(rasa_server: RunningServer, widget_port: int, server_env: dict[str, str],
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[WidgetPage]:
+    """`make web`'s demo page, pointing at the running Rasa server."""
+    env = {**server_env, "WEB_PORT": str(widget_port), "RASA_PORT": str(rasa_server.rasa_port),
+           "SOCKETIO_JWT_KEY": rasa_server.channel_env["SOCKETIO_JWT_KEY"]}
+    log = tmp_path_factory.mktemp("web") / "web.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(["make", "--no-print-directory", "web"], cwd=PROJECT_ROOT, env=env,
+                                   stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        url = f"http://localhost:{widget_port}/"
+        wait_for(url, process, log, seconds=120)
+        yield WidgetPage(url=url, rasa_server=rasa_server)
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)

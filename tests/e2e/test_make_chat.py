@@ -1,9 +1,13 @@
 """`make chat` as a member of staff uses it: in a terminal, through the real
-`rasa shell` and action server. Leaving the shell stops the action server."""
+`rasa shell` and action server. Staff conversations are stored apart from
+patients'. Leaving the shell stops the action server."""
 
 from __future__ import annotations
 
+import json
+import sqlite3
 import time
+from pathlib import Path
 
 import pexpect
 
@@ -16,9 +20,24 @@ ENTER = "\r"
 DOWN = "\x1b[B"
 
 
-def test_make_chat_answers_from_the_knowledge_base_and_cleans_up(trained_model, server_env) -> None:
+def stored_user_messages(database: Path) -> dict[str, list[str]]:
+    """Rasa's SQL tracker store: the user messages of each conversation."""
+    with sqlite3.connect(database) as connection:
+        rows = connection.execute("SELECT sender_id, data FROM events WHERE type_name = 'user' ORDER BY id").fetchall()
+    conversations: dict[str, list[str]] = {}
+    for sender, data in rows:
+        conversations.setdefault(sender, []).append(json.loads(data)["text"])
+    return conversations
+
+
+def test_make_chat_answers_from_the_knowledge_base_and_cleans_up(trained_model, server_env, rasa_server,
+                                                                  tmp_path: Path) -> None:
     action_port = free_port()
-    env = {**server_env, "ACTION_PORT": str(action_port), "CHAT_PORT": str(free_port()), "TERM": "dumb"}
+    staff_store = tmp_path / "staff.sqlite3"
+    # The patients' store is the running server's, which the other tests fill.
+    env = {**server_env, "ACTION_PORT": str(action_port), "CHAT_PORT": str(free_port()), "TERM": "dumb",
+           "TRACKER_STORE_URL": f"sqlite:///{rasa_server.tracker_store}",
+           "STAFF_TRACKER_STORE_URL": f"sqlite:///{staff_store}"}
     chat = pexpect.spawn("make", ["chat"], cwd=str(PROJECT_ROOT), env=env, encoding="utf-8",
                          timeout=60, dimensions=(50, 200))
     try:
@@ -48,3 +67,10 @@ def test_make_chat_answers_from_the_knowledge_base_and_cleans_up(trained_model, 
     while port_is_open(action_port) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not port_is_open(action_port), "the action server kept running after the shell closed"
+
+    staff_conversations = stored_user_messages(staff_store)
+    assert list(staff_conversations.values()) == [
+        ["I get cramps in my calves at night", '/inform{"frequency": "occasional"}', "/deny",
+         "my calf is swollen and red"]]
+    (staff_sender,) = staff_conversations
+    assert staff_sender not in stored_user_messages(rasa_server.tracker_store)

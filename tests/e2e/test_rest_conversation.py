@@ -76,7 +76,7 @@ def test_a_red_flag_inside_the_questions_stops_them_with_call_911(chat: Conversa
     text = text_of(replies)
     assert text.startswith("⚠️ Call 911 now")
     assert "How often" not in text and "safety question" not in text
-    assert {"triage_level": "emergency"} in triage_payloads(replies)
+    assert {"triage_level": "emergency", "banner": "Call 911 now", "call_number": "911"} in triage_payloads(replies)
     slots = chat.slots()
     assert slots["triage_level"] == "emergency" and slots["red_flags"] == ["breathlessness"]
 
@@ -86,7 +86,7 @@ def test_a_swollen_red_calf_is_urgent_at_once(chat: Conversation) -> None:
     text = text_of(replies)
     assert text.startswith("Get seen today")
     assert "deep vein thrombosis" in text and "massage" not in text.lower()
-    assert {"triage_level": "urgent"} in triage_payloads(replies)
+    assert {"triage_level": "urgent", "banner": "Get seen today"} in triage_payloads(replies)
     slots = chat.slots()
     assert slots["triage_level"] == "urgent"
     assert sorted(slots["red_flags"]) == ["leg_swelling", "redness"]

@@ -1,0 +1,92 @@
+"""Reading a channel's settings from the environment, and the stand-in that
+takes a channel's place when the clinic has not set it up."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from http import HTTPStatus
+from typing import Any
+
+from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.shared.exceptions import RasaException
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+logger = logging.getLogger(__name__)
+
+
+class ChannelConfigurationError(RasaException):
+    """A channel is half set up: some of its variables are set, others not."""
+
+
+def settings_from_environment(channel: str, required: list[str], optional: list[str] = ()) -> dict[str, str] | None:
+    """The channel's variables, or None when none of the required ones is set.
+
+    Setting only some of them is a mistake the clinic should hear about at
+    start, not a channel that silently stays off.
+    """
+    values = {name: os.environ.get(name, "").strip() for name in [*required, *optional]}
+    missing = [name for name in required if not values[name]]
+    if len(missing) == len(required):
+        return None
+    if missing:
+        raise ChannelConfigurationError(
+            f"The {channel} channel is only partly set up: set {', '.join(missing)} as well "
+            f"(or unset {', '.join(name for name in required if name not in missing)} to turn it off)."
+        )
+    return {name: value for name, value in values.items() if value}
+
+
+class ChannelOff(InputChannel):
+    """Takes the place of a channel whose variables are not set, so that the
+    server starts cleanly and the channel's URL says why nothing answers."""
+
+    def __init__(self, channel: str, variables: list[str]) -> None:
+        self.channel = channel
+        self.variables = variables
+        logger.info("The %s channel is off: set %s to turn it on.", channel, ", ".join(variables))
+
+    def url_prefix(self) -> str:
+        return self.channel
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        off = Blueprint(f"{self.channel}_off", __name__)
+        body = {"status": "off", "reason": f"the {self.channel} channel is not set up on this server",
+                "set": self.variables}
+
+        @off.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json(body, status=HTTPStatus.NOT_FOUND)
+
+        @off.route("/webhook", methods=["GET", "POST"])
+        async def webhook(_: Request) -> HTTPResponse:
+            return response.json(body, status=HTTPStatus.NOT_FOUND)
+
+        return off
+
+
+def banner_line(payload: dict[str, Any]) -> str | None:
+    """The triage banner as one line of text, for channels that show text only
+    (the payload comes from `actions.replies.triage_payload`)."""
+    banner = payload.get("banner")
+    if not banner:
+        return None
+    icon = "🚨" if payload.get("triage_level") == "emergency" else "⚠️"
+    return f"{icon} {banner.upper()}"
+
+
+class TriageBannerFirst:
+    """For text-only channels (Slack, Telegram): a reply that carries a triage
+    banner sends the banner before the text, so "CALL 911 NOW" is the first
+    thing the person sees. Mixed in before Rasa's output channel class, which
+    must render the banner in `send_custom_json`."""
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        custom = message.get("custom")
+        if isinstance(custom, dict) and "triage_level" in custom:
+            await self.send_custom_json(recipient_id, custom)
+            message = {key: value for key, value in message.items() if key != "custom"}
+        await super().send_response(recipient_id, message)

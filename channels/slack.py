@@ -1,0 +1,127 @@
+"""Slack, configured from the environment, answering each event once, and
+showing the triage banner as Slack blocks.
+
+Rasa 3.6's connector checks the request signature (`v0:timestamp:body`,
+HMAC-SHA256 with the signing secret) and refuses requests older than five
+minutes; this one keeps that and adds what it lacks: a retried event is
+answered once whatever the retry reason, and a reply goes to the Web API URL
+the clinic configures (`SLACK_API_URL`, Slack's own by default).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from http import HTTPStatus
+from typing import Any
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.slack import SlackBot, SlackInput
+from sanic import response
+from sanic.request import Request
+from slack_sdk.web.async_client import AsyncWebClient
+
+from channels.settings import ChannelOff, TriageBannerFirst, banner_line, settings_from_environment
+
+logger = logging.getLogger(__name__)
+
+REQUIRED = ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"]
+# SLACK_CHANNEL: the channel the bot also answers in without being mentioned.
+# SLACK_API_URL: another Web API base URL (a proxy, or the tests' stand-in).
+OPTIONAL = ["SLACK_CHANNEL", "SLACK_API_URL"]
+
+
+class RecentEvents:
+    """Event ids seen in the last `seconds`, at most `size` of them. Slack
+    retries for up to about an hour (three retries, backing off)."""
+
+    def __init__(self, seconds: float = 3600, size: int = 10_000) -> None:
+        self.seconds = seconds
+        self.size = size
+        self._seen: OrderedDict[str, float] = OrderedDict()
+
+    def first_time(self, event_id: str) -> bool:
+        """True the first time an id is seen, False for a repeat."""
+        now = time.monotonic()
+        while self._seen and (len(self._seen) >= self.size or next(iter(self._seen.values())) < now - self.seconds):
+            self._seen.popitem(last=False)
+        if event_id in self._seen:
+            return False
+        self._seen[event_id] = now
+        return True
+
+
+class ClinicSlackBot(TriageBannerFirst, SlackBot):
+    """Rasa's Slack output, posting to the configured Web API URL, with the
+    triage payload shown as a banner block."""
+
+    def __init__(self, token: str, slack_channel: str | None = None, thread_id: str | None = None,
+                 proxy: str | None = None, api_url: str | None = None) -> None:
+        super().__init__(token, slack_channel, thread_id, proxy)
+        if api_url:
+            self.client = AsyncWebClient(token, proxy=proxy, base_url=api_url.rstrip("/") + "/")
+
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
+        if "triage_level" in json_message:
+            line = banner_line(json_message)
+            if line:
+                await self._post_message(
+                    channel=self.slack_channel or recipient_id, as_user=True, text=line,
+                    blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": f"*{line}*"}}],
+                )
+            return
+        await super().send_custom_json(recipient_id, json_message, **kwargs)
+
+
+class ClinicSlackInput(SlackInput):
+    """Slack's Events API webhook (see the module's docstring)."""
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        settings = settings_from_environment("Slack", REQUIRED, OPTIONAL)
+        if settings is None:
+            return ChannelOff(cls.name(), REQUIRED)
+        options = credentials or {}
+        return cls(
+            settings["SLACK_BOT_TOKEN"],
+            slack_channel=settings.get("SLACK_CHANNEL"),
+            use_threads=options.get("use_threads", False),
+            slack_signing_secret=settings["SLACK_SIGNING_SECRET"],
+            conversation_granularity=options.get("conversation_granularity", "sender"),
+            api_url=settings.get("SLACK_API_URL"),
+        )
+
+    def __init__(self, slack_token: str, *, api_url: str | None = None, **options: Any) -> None:
+        super().__init__(slack_token, slack_retry_reason_header="x-slack-retry-reason",
+                         slack_retry_number_header="x-slack-retry-num", **options)
+        # Every retry gets through to `process_message`, which answers an event
+        # only the first time it sees its id: a retry of an event that was
+        # lost is answered, a retry of one being answered is not.
+        self.errors_ignore_retry = ()
+        self.api_url = api_url
+        self.recent_events = RecentEvents()
+
+    async def process_message(self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]],
+                              text: str, sender_id: str | None, metadata: dict | None) -> Any:
+        event_id = _event_id(request)
+        if event_id and not self.recent_events.first_time(event_id):
+            logger.info("Slack sent event %s again (retry %s); it was already answered.",
+                        event_id, request.headers.get("x-slack-retry-num"))
+            return response.text("", status=HTTPStatus.OK, headers={"X-Slack-No-Retry": "1"})
+        return await super().process_message(request, on_new_message, text, sender_id, metadata)
+
+    def get_output_channel(self, channel: str | None = None, thread_id: str | None = None) -> OutputChannel:
+        return ClinicSlackBot(self.slack_token, channel or self.slack_channel, thread_id, self.proxy, self.api_url)
+
+
+def _event_id(request: Request) -> str | None:
+    """Slack's id of an Events API event; button clicks (form-encoded) carry a trigger id instead."""
+    if request.headers.get("content-type") == "application/json":
+        return (request.json or {}).get("event_id")
+    payload = request.form.get("payload")
+    if payload:
+        return json.loads(payload).get("trigger_id")
+    return None

@@ -1,0 +1,130 @@
+"""Telegram, with the webhook secret Rasa 3.6's connector does not check.
+
+Anyone who learns the webhook URL could post updates to Rasa's own
+connector. This one registers the webhook with a secret token and refuses
+(403) every update whose `X-Telegram-Bot-Api-Secret-Token` header does not
+match, before anything reaches the assistant.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from http import HTTPStatus
+from typing import Any
+
+from aiogram import Bot
+from aiogram.bot.api import TELEGRAM_PRODUCTION, TelegramAPIServer
+from aiogram.types import User
+from aiogram.utils.exceptions import TelegramAPIError
+from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.telegram import TelegramInput, TelegramOutput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from channels.settings import (
+    ChannelConfigurationError,
+    ChannelOff,
+    TriageBannerFirst,
+    banner_line,
+    settings_from_environment,
+)
+
+logger = logging.getLogger(__name__)
+
+REQUIRED = ["TELEGRAM_TOKEN", "TELEGRAM_BOT_NAME", "TELEGRAM_WEBHOOK_URL", "TELEGRAM_SECRET_TOKEN"]
+# TELEGRAM_API_URL points the bot at another Bot API server (a self-hosted
+# one, or the tests' stand-in); Telegram's own by default.
+OPTIONAL = ["TELEGRAM_API_URL"]
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# What Telegram accepts as a secret token (Bot API, setWebhook).
+SECRET_TOKEN_FORMAT = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+class ClinicTelegramOutput(TriageBannerFirst, TelegramOutput):
+    """Rasa's Telegram output, with the secret on every webhook registration,
+    the triage banner as a message of its own, and `getMe` asked once."""
+
+    def __init__(self, access_token: str, secret_token: str, api_url: str | None = None) -> None:
+        server = TelegramAPIServer.from_base(api_url) if api_url else TELEGRAM_PRODUCTION
+        Bot.__init__(self, access_token, server=server)
+        self.secret_token = secret_token
+        self._me: User | None = None
+
+    async def set_webhook(self, url: str, *args: Any, **kwargs: Any) -> bool:
+        # aiogram 2.15 predates `secret_token` (Bot API 6.1), so call the method directly.
+        return bool(await self.request("setWebhook", {"url": url, "secret_token": self.secret_token}))
+
+    async def get_me(self) -> User:
+        # Rasa's connector asks for the bot's name on every update; it does not change.
+        if self._me is None:
+            self._me = await super().get_me()
+        return self._me
+
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
+        if "triage_level" in json_message:
+            line = banner_line(json_message)
+            if line:
+                await self.send_message(recipient_id, line)
+            return
+        await super().send_custom_json(recipient_id, json_message, **kwargs)
+
+
+class SecretTokenTelegramInput(TelegramInput):
+    """Telegram's webhook, answering only Telegram (see the module's docstring)."""
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        settings = settings_from_environment("Telegram", REQUIRED, OPTIONAL)
+        if settings is None:
+            return ChannelOff(cls.name(), REQUIRED)
+        if not SECRET_TOKEN_FORMAT.fullmatch(settings["TELEGRAM_SECRET_TOKEN"]):
+            raise ChannelConfigurationError(
+                "TELEGRAM_SECRET_TOKEN must be 1 to 256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule).")
+        return cls(settings["TELEGRAM_TOKEN"], settings["TELEGRAM_BOT_NAME"], settings["TELEGRAM_WEBHOOK_URL"],
+                   secret_token=settings["TELEGRAM_SECRET_TOKEN"], api_url=settings.get("TELEGRAM_API_URL"))
+
+    def __init__(self, access_token: str, verify: str, webhook_url: str, secret_token: str,
+                 api_url: str | None = None) -> None:
+        super().__init__(access_token, verify, webhook_url, debug_mode=False)
+        self.secret_token = secret_token
+        self.api_url = api_url
+
+    def get_output_channel(self) -> ClinicTelegramOutput:
+        return ClinicTelegramOutput(self.access_token, self.secret_token, self.api_url)
+
+    def register_webhook(self) -> None:
+        """Tells Telegram where to send updates, and the secret to send with them."""
+
+        async def register() -> None:
+            bot = self.get_output_channel()
+            try:
+                await bot.set_webhook(self.webhook_url)
+            finally:
+                await bot.close()
+
+        try:
+            asyncio.run(register())
+        except (TelegramAPIError, OSError) as error:
+            raise ChannelConfigurationError(f"Could not register the Telegram webhook: {error}") from error
+        logger.info("Telegram webhook registered at %s", self.webhook_url)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        self.register_webhook()
+        telegram_webhook = super().blueprint(on_new_message)
+
+        @telegram_webhook.middleware("request")
+        async def require_secret(request: Request) -> HTTPResponse | None:
+            if request.method == "GET" and request.path.rstrip("/").endswith("/telegram"):
+                return None  # the health check
+            sent = request.headers.get(SECRET_HEADER, "")
+            if not hmac.compare_digest(sent.encode(), self.secret_token.encode()):
+                logger.warning("Refused a Telegram request without the right secret token.")
+                return response.text(f"missing or wrong {SECRET_HEADER}", status=HTTPStatus.FORBIDDEN)
+            return None
+
+        return telegram_webhook

@@ -1,0 +1,71 @@
+"""Serves the website widget's demo page (`make web`) on localhost.
+
+The page is what a clinic's own site would hold: one element and one script
+tag. This server fills in the Rasa server's URL and, when the Rasa server
+requires one (SOCKETIO_JWT_KEY), a token valid for an hour, as a clinic's
+site would mint it for each visitor.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import time
+from http import HTTPStatus
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import jwt
+
+WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
+TOKEN_LIFETIME_SECONDS = 3600
+
+
+def visitor_token(key: str | None) -> str:
+    if not key:
+        return ""
+    now = int(time.time())
+    return jwt.encode({"sub": "website-visitor", "iat": now, "exp": now + TOKEN_LIFETIME_SECONDS}, key,
+                      algorithm="HS256")
+
+
+class DemoPageHandler(SimpleHTTPRequestHandler):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, directory=str(WEB_ROOT), **kwargs)
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        path = self.path.split("?", 1)[0]
+        if path in ("/", "/index.html"):
+            self.send_page()
+        elif path.startswith("/widget/") and ".." not in path:
+            super().do_GET()
+        else:
+            self.send_error(HTTPStatus.NOT_FOUND)
+
+    def send_page(self) -> None:
+        host = (self.headers.get("Host") or "localhost").rsplit(":", 1)[0]
+        server_url = os.environ.get("WIDGET_SERVER_URL") or f"http://{host}:{os.environ.get('RASA_PORT', '5005')}"
+        page = (WEB_ROOT / "index.html").read_text()
+        page = page.replace("{{server_url}}", html.escape(server_url, quote=True))
+        page = page.replace("{{token}}", html.escape(visitor_token(os.environ.get("SOCKETIO_JWT_KEY")), quote=True))
+        body = page.encode()
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def main() -> None:
+    port = int(os.environ.get("WEB_PORT", "5080"))
+    server = ThreadingHTTPServer(("127.0.0.1", port), DemoPageHandler)
+    print(f"The widget's demo page: http://localhost:{port}/ (Rasa server: `make serve`)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
