@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -50,3 +51,30 @@ def test_contract_slots_have_the_documented_values() -> None:
     assert slots["red_flags"]["type"] == "list"
     terms = {term["id"] for term in load_knowledge().terms}
     assert set(slots["cramp_location"]["values"]) | set(slots["cramp_timing"]["values"]) <= terms
+
+
+def variables_the_assistant_reads() -> set[str]:
+    """Every environment variable the code, the scripts and the Rasa files read
+    (tool settings such as PYENV_ROOT and HOME aside)."""
+    from channels import slack, telegram
+    from knowledge_base.db import DATABASE_URL_VARIABLE
+
+    names = {DATABASE_URL_VARIABLE, *slack.REQUIRED, *slack.OPTIONAL, *telegram.REQUIRED, *telegram.OPTIONAL}
+    for package in ("actions", "channels", "knowledge_base", "cramp_nlu", "scripts"):
+        for source in (PROJECT_ROOT / package).glob("*.py"):
+            names |= set(re.findall(r'environ(?:\.get)?[(\[]"([A-Z][A-Z0-9_]+)"', source.read_text()))
+    for script in (PROJECT_ROOT / "scripts").glob("*.sh"):
+        names |= set(re.findall(r"\$\{?([A-Z][A-Z0-9_]+)", script.read_text())) - {"HOME", "PYENV_ROOT"}
+    for rasa_file in ("endpoints.yml", "credentials.yml"):
+        names |= set(re.findall(r"\$\{([A-Z][A-Z0-9_]+)\}", (PROJECT_ROOT / rasa_file).read_text()))
+    return names
+
+
+def test_env_example_lists_every_variable_and_no_secret() -> None:
+    example = (PROJECT_ROOT / ".env.example").read_text()
+    listed = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", example, flags=re.MULTILINE))
+    assert variables_the_assistant_reads() - listed == set()
+    secrets = ("RASA_AUTH_TOKEN", "SOCKETIO_JWT_KEY", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "TELEGRAM_TOKEN",
+               "TELEGRAM_SECRET_TOKEN")
+    for name in secrets:
+        assert re.search(rf"^{name}=$", example, flags=re.MULTILINE), f"{name} must be an empty placeholder"
