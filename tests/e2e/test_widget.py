@@ -111,14 +111,22 @@ def test_text_from_the_person_or_the_server_is_shown_as_text(page, widget_page: 
     # A bot message with markup, sent through the channel by the server itself.
     session_id = page.evaluate("JSON.parse(sessionStorage.getItem(Object.keys(sessionStorage)[0])).sessionId")
     server = widget_page.rasa_server
-    event = {"event": "bot", "text": "<script>window.hacked = 3</script> see https://clinic.example/book"}
+    events = [
+        {"event": "bot", "text": "<script>window.hacked = 3</script> see https://clinic.example/book"},
+        {"event": "bot", "data": {"image": "javascript:window.hacked = 4"}},
+        {"event": "bot", "data": {"image": f"{widget_page.url}favicon-stretch.png"}},
+    ]
     request = urllib.request.Request(
         f"{server.url}/conversations/{session_id}/tracker/events?token={server.token}"
         "&execute_side_effects=true&output_channel=socketio",
-        data=json.dumps(event).encode(), method="POST", headers={"Content-Type": "application/json"})
+        data=json.dumps(events).encode(), method="POST", headers={"Content-Type": "application/json"})
     urllib.request.urlopen(request, timeout=30).close()
     expect(log).to_contain_text("<script>window.hacked = 3</script>")
     expect(log.get_by_role("link", name="https://clinic.example/book")).to_have_attribute(
         "href", "https://clinic.example/book")
+    # Images are shown with a text alternative, and only from web addresses.
+    expect(log.get_by_role("img", name="Image from the assistant")).to_have_attribute(
+        "src", f"{widget_page.url}favicon-stretch.png")
     assert page.evaluate("window.hacked") is None
-    assert page.locator(".lcc-log script, .lcc-log img").count() == 0
+    assert page.locator(".lcc-log script").count() == 0
+    assert page.locator(".lcc-log img").count() == 1
