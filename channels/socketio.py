@@ -15,6 +15,8 @@ from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
+from channels.limits import checked_messages
+
 # A session id the widget made up, or ours (uuid4 hex); anything else gets a new one.
 SESSION_ID_FORMAT = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
@@ -48,6 +50,7 @@ class ClinicSocketIOInput(SocketIOInput):
         return ClinicSocketIOOutput(self.sio, self.bot_message_evt) if self.sio else super().get_output_channel()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        on_new_message = checked_messages(on_new_message)
         socketio_webhook = super().blueprint(on_new_message)
         sio = self.sio
         # Rasa turns engine.io's origin check off ([]) and leaves it to Sanic's

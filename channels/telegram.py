@@ -26,6 +26,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.limits import checked_messages
 from channels.settings import (
     ChannelConfigurationError,
     ChannelOff,
@@ -115,7 +116,7 @@ class SecretTokenTelegramInput(TelegramInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         self.register_webhook()
-        telegram_webhook = super().blueprint(on_new_message)
+        telegram_webhook = super().blueprint(checked_messages(on_new_message))
 
         @telegram_webhook.middleware("request")
         async def require_secret(request: Request) -> HTTPResponse | None:

@@ -7,6 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p build/conversations
+# Sanic refuses a larger request body (413) before parsing it.
+export SANIC_REQUEST_MAX_SIZE="${SANIC_REQUEST_MAX_SIZE:-65536}"
 .venv/bin/python -m rasa_sdk --actions actions --port "$ACTION_PORT" &
 actions_pid=$!
 options=()

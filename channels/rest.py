@@ -1,0 +1,54 @@
+"""The REST channel (`POST /webhooks/rest/webhook`), refusing malformed
+requests with a 400 that says what is wrong, instead of a 500."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from http import HTTPStatus
+from typing import Any
+
+from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from channels.limits import checked_messages
+
+# Rasa's SQL tracker store keeps sender ids in a 255-character column.
+MAX_SENDER_CHARACTERS = 255
+EXPECTED = 'a JSON object {"sender": "<id>", "message": "<text>"}'
+
+
+def request_problem(body: bytes) -> str | None:
+    """What is wrong with a webhook request body, or None."""
+    try:
+        request = json.loads(body)
+    except ValueError:
+        return f"the body is not JSON; expected {EXPECTED}"
+    if not isinstance(request, dict):
+        return f"expected {EXPECTED}"
+    if not isinstance(request.get("message"), str):
+        return '"message" must be a string'
+    sender = request.get("sender", "default")
+    if not isinstance(sender, str) or not 0 < len(sender) <= MAX_SENDER_CHARACTERS:
+        return f'"sender" must be a string of 1 to {MAX_SENDER_CHARACTERS} characters'
+    if not isinstance(request.get("metadata", {}), dict):
+        return '"metadata" must be an object'
+    return None
+
+
+class ClinicRestInput(RestInput):
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        rest_webhook = super().blueprint(checked_messages(on_new_message))
+
+        @rest_webhook.middleware("request")
+        async def refuse_malformed(request: Request) -> HTTPResponse | None:
+            if request.method == "POST" and request.path.rstrip("/").endswith("/webhook"):
+                problem = request_problem(request.body)
+                if problem:
+                    return response.json({"error": problem}, status=HTTPStatus.BAD_REQUEST)
+            return None
+
+        return rest_webhook

@@ -1,0 +1,56 @@
+"""The lock store: Redis when `REDIS_URL` is set, in memory otherwise.
+
+Rasa locks each conversation while it handles a message, so that two messages
+of one conversation are handled one after the other. In memory, that holds
+within one process; replicas must share the locks, in Redis.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import urllib.parse
+
+from rasa.core.lock import TicketLock
+from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
+from rasa.utils.endpoints import EndpointConfig
+
+logger = logging.getLogger(__name__)
+
+REDIS_URL_VARIABLE = "REDIS_URL"
+
+
+def redis_lock_store(url: str, key_prefix: str | None = None) -> RedisLockStore:
+    """A Redis lock store for `redis://[user:password@]host[:port][/db]` (`rediss://` for TLS)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+        raise ValueError(f"{REDIS_URL_VARIABLE} must look like redis://host:6379/0, not {url!r}")
+    database = parts.path.strip("/") or "0"
+    return RedisLockStore(host=parts.hostname, port=parts.port or 6379, db=int(database),
+                          username=urllib.parse.unquote(parts.username) if parts.username else None,
+                          password=urllib.parse.unquote(parts.password) if parts.password else None,
+                          use_ssl=parts.scheme == "rediss", key_prefix=key_prefix)
+
+
+class EnvironmentLockStore(LockStore):
+    """Hands every call to a Redis or an in-memory lock store, chosen at start."""
+
+    def __init__(self, endpoint_config: EndpointConfig | None = None) -> None:
+        url = os.environ.get(REDIS_URL_VARIABLE, "").strip()
+        key_prefix = (endpoint_config.kwargs.get("key_prefix") if endpoint_config else None) or None
+        if url:
+            self.store: LockStore = redis_lock_store(url, key_prefix)
+            self.store.red.ping()  # a clear error at start, not at the first message
+            logger.info("Conversation locks are kept in Redis at %s.", urllib.parse.urlsplit(url).hostname)
+        else:
+            self.store = InMemoryLockStore()
+        super().__init__()
+
+    def get_lock(self, conversation_id: str) -> TicketLock | None:
+        return self.store.get_lock(conversation_id)
+
+    def delete_lock(self, conversation_id: str) -> None:
+        self.store.delete_lock(conversation_id)
+
+    def save_lock(self, lock: TicketLock) -> None:
+        self.store.save_lock(lock)

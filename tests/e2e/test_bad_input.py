@@ -1,0 +1,81 @@
+"""Strange input on the REST channel: each gets a clear answer or a clear
+refusal, never a 500, and the server stays healthy."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+import uuid
+
+import pytest
+
+from channels.limits import EMPTY_REPLY, TOO_LONG_REPLY
+from tests.e2e.conftest import RunningServer
+
+
+def post(server: RunningServer, body: bytes) -> tuple[int, object]:
+    request = urllib.request.Request(f"{server.url}/webhooks/rest/webhook", data=body, method="POST",
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode(errors="replace")
+
+
+def say(server: RunningServer, text: str, sender: str | None = None) -> tuple[int, object]:
+    return post(server, json.dumps({"sender": sender or f"bad-{uuid.uuid4().hex}", "message": text}).encode())
+
+
+def user_texts(server: RunningServer, sender: str) -> list[str]:
+    return [e["text"] for e in server.tracker(sender)["events"] if e["event"] == "user"]
+
+
+def assert_healthy(server: RunningServer) -> None:
+    status, replies = say(server, "hi")
+    assert status == 200 and replies, "the server stopped answering"
+
+
+def test_a_message_over_2000_characters_gets_a_polite_reply_and_is_not_processed(rasa_server) -> None:
+    sender = f"long-{uuid.uuid4().hex}"
+    status, replies = say(rasa_server, "my calf cramps at night. " * 100, sender)
+    assert status == 200 and replies == [{"recipient_id": sender, "text": TOO_LONG_REPLY}]
+    assert user_texts(rasa_server, sender) == []
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t ", "\x00\x01\x1b"])
+def test_an_empty_message_is_answered_without_the_model(rasa_server, text: str) -> None:
+    sender = f"empty-{uuid.uuid4().hex}"
+    status, replies = say(rasa_server, text, sender)
+    assert status == 200 and [r["text"] for r in replies] == [EMPTY_REPLY]
+    assert user_texts(rasa_server, sender) == []
+
+
+def test_control_characters_and_nul_bytes_are_removed_before_understanding(rasa_server) -> None:
+    sender = f"ctl-{uuid.uuid4().hex}"
+    status, replies = say(rasa_server, "my calf\x00 cramps at\x07 night", sender)
+    assert status == 200 and replies
+    assert user_texts(rasa_server, sender) == ["my calf cramps at night"]
+    assert rasa_server.tracker(sender)["slots"]["cramp_location"] == "calf"
+
+
+def test_a_body_over_the_limit_is_refused_before_it_is_parsed(rasa_server) -> None:
+    status, _ = say(rasa_server, "x" * 100_000)
+    assert status == 413
+    assert_healthy(rasa_server)
+
+
+@pytest.mark.parametrize("body, problem", [
+    (b"{not json", "not JSON"),
+    (b"[1, 2]", "expected a JSON object"),
+    (b'{"sender": "a"}', '"message" must be a string'),
+    (b'{"sender": "a", "message": 42}', '"message" must be a string'),
+    (b'{"sender": 7, "message": "hi"}', '"sender" must be a string'),
+    (json.dumps({"sender": "s" * 10_000, "message": "hi"}).encode(), '"sender" must be a string of 1 to 255'),
+    (b'{"sender": "a", "message": "hi", "metadata": "x"}', '"metadata" must be an object'),
+])
+def test_a_malformed_request_gets_a_400_that_says_what_is_wrong(rasa_server, body: bytes, problem: str) -> None:
+    status, answer = post(rasa_server, body)
+    assert status == 400 and problem in json.loads(answer)["error"]
+    assert_healthy(rasa_server)
