@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 import os
 import urllib.parse
+from contextlib import AbstractContextManager, nullcontext
 
 from rasa.core.lock import TicketLock
-from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
+from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockStore, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
 logger = logging.getLogger(__name__)
@@ -45,6 +46,30 @@ class EnvironmentLockStore(LockStore):
         else:
             self.store = InMemoryLockStore()
         super().__init__()
+
+    def _exclusive(self, conversation_id: str) -> AbstractContextManager:
+        """Rasa's lock store reads a conversation's ticket lock, changes it and
+        writes it back. Between replicas that is a race: two messages arriving
+        at once on two replicas both got ticket 0 and were handled together,
+        and one's events were lost (tests/e2e/test_replicas.py). A short Redis
+        mutex makes each read-change-write whole. In one process there is no
+        race: these methods do not yield to the event loop."""
+        if isinstance(self.store, RedisLockStore):
+            return self.store.red.lock(f"{self.store.key_prefix}mutex:{conversation_id}", timeout=10,
+                                       sleep=0.005, blocking_timeout=10)
+        return nullcontext()
+
+    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        with self._exclusive(conversation_id):
+            return super().issue_ticket(conversation_id, lock_lifetime)
+
+    def update_lock(self, conversation_id: str) -> None:
+        with self._exclusive(conversation_id):
+            super().update_lock(conversation_id)
+
+    def cleanup(self, conversation_id: str, ticket_number: int) -> None:
+        with self._exclusive(conversation_id):
+            super().cleanup(conversation_id, ticket_number)
 
     def get_lock(self, conversation_id: str) -> TicketLock | None:
         return self.store.get_lock(conversation_id)

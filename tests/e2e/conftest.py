@@ -16,6 +16,7 @@ import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,8 +57,9 @@ class RunningServer:
     token: str
     rasa_port: int
     action_port: int
-    tracker_store: Path
+    tracker_store: Path | None
     channel_env: dict[str, str]
+    log: Path | None = None
 
     def tracker(self, sender: str) -> dict:
         """The conversation as Rasa stores it, through the HTTP API."""
@@ -104,12 +106,22 @@ def rasa_server(trained_model: Path, server_env: dict[str, str], provider_stand_
         "TELEGRAM_SECRET_TOKEN": secrets.token_urlsafe(24),
         "TELEGRAM_API_URL": provider_stand_in.telegram_api_url,
     }
-    server = RunningServer(url="", token=secrets.token_hex(16), rasa_port=free_port(), action_port=free_port(),
-                           tracker_store=folder / "patients.sqlite3", channel_env=channel_env)
+    with serving(server_env, folder, channel_env, tracker_store_url=f"sqlite:///{folder / 'patients.sqlite3'}",
+                 tracker_store=folder / "patients.sqlite3") as server:
+        yield server
+
+
+@contextmanager
+def serving(server_env: dict[str, str], folder: Path, extra_env: dict[str, str], tracker_store_url: str,
+            tracker_store: Path | None = None, token: str | None = None) -> Iterator[RunningServer]:
+    """`scripts/serve.sh` (action server + Rasa server) on free ports until the block ends; then Ctrl-C."""
+    server = RunningServer(url="", token=token or secrets.token_hex(16), rasa_port=free_port(),
+                           action_port=free_port(), tracker_store=tracker_store, channel_env=extra_env)
     server.url = f"http://127.0.0.1:{server.rasa_port}"
-    env = {**server_env, **channel_env, "RASA_PORT": str(server.rasa_port), "ACTION_PORT": str(server.action_port),
-           "RASA_AUTH_TOKEN": server.token, "TRACKER_STORE_URL": f"sqlite:///{server.tracker_store}"}
-    log = folder / "serve.log"
+    env = {**server_env, **extra_env, "RASA_PORT": str(server.rasa_port), "ACTION_PORT": str(server.action_port),
+           "RASA_AUTH_TOKEN": server.token, "TRACKER_STORE_URL": tracker_store_url}
+    log = folder / f"serve-{server.rasa_port}.log"
+    server.log = log
     with log.open("w") as output:
         process = subprocess.Popen([str(PROJECT_ROOT / "scripts" / "serve.sh")], cwd=PROJECT_ROOT, env=env,
                                    stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
