@@ -30,6 +30,14 @@ FORM_QUESTIONS = ("cramp_location", "cramp_timing", "cramp_frequency", "warning_
 NOT_SURE = re.compile(r"\b(not sure|no idea|don'?t know|dunno|can'?t remember|unsure|hard to say)\b", re.I)
 
 
+# rasa_sdk imports this module at start: refuse to start on a missing, empty
+# or outdated knowledge base rather than fail on the first patient.
+try:
+    queries.require_ready()
+except queries.KnowledgeBaseNotReady as not_ready:
+    raise SystemExit(f"The action server cannot start: {not_ready}") from not_ready
+
+
 def known_terms(slots: Mapping[str, Any]) -> list[str]:
     """Every term id the person has told us about, in slot order."""
     terms = [slots.get(slot) for slot in SINGLE_TERM_SLOTS]

@@ -14,7 +14,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.limits import checked_messages
+from channels.turns import checked_messages
 
 # Rasa's SQL tracker store keeps sender ids in a 255-character column.
 MAX_SENDER_CHARACTERS = 255

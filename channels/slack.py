@@ -24,8 +24,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from slack_sdk.web.async_client import AsyncWebClient
 
-from channels.limits import checked_messages
 from channels.settings import ChannelOff, TriageBannerFirst, banner_line, settings_from_environment
+from channels.turns import checked_messages
 
 logger = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
-from channels.limits import checked_messages
+from channels.turns import checked_messages
 
 # A session id the widget made up, or ours (uuid4 hex); anything else gets a new one.
 SESSION_ID_FORMAT = re.compile(r"[A-Za-z0-9_-]{8,64}")

@@ -26,7 +26,6 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.limits import checked_messages
 from channels.settings import (
     ChannelConfigurationError,
     ChannelOff,
@@ -34,6 +33,7 @@ from channels.settings import (
     banner_line,
     settings_from_environment,
 )
+from channels.turns import checked_messages
 
 logger = logging.getLogger(__name__)
 

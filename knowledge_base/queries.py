@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from knowledge_base import models
+from knowledge_base.db import shared_engine
 
 
 class KnowledgeBaseNotReady(RuntimeError):
@@ -89,6 +90,21 @@ def check_ready(session: Session) -> str:
     if not session.scalar(select(func.count()).select_from(models.Cause)):
         raise KnowledgeBaseNotReady(f"The knowledge base database is empty. {fix}")
     return stored["content_hash"]
+
+
+def require_ready() -> str:
+    """`check_ready` on the configured database (KB_DATABASE_URL), naming it in the error."""
+    engine = shared_engine()
+    try:
+        engine.connect().close()
+    except Exception as error:  # unreachable server, bad URL, unreadable file
+        reason = str(error).splitlines()[0]
+        raise KnowledgeBaseNotReady(f"Cannot open the knowledge base database {engine.url!r}: {reason}") from error
+    try:
+        with Session(engine) as session:
+            return check_ready(session)
+    except KnowledgeBaseNotReady as error:
+        raise KnowledgeBaseNotReady(f"{error} (database: {engine.url!r})") from error
 
 
 def terms_by_id(session: Session, term_ids: Iterable[str]) -> dict[str, models.Term]:

@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 mkdir -p build/conversations
 # Sanic refuses a larger request body (413) before parsing it.
 export SANIC_REQUEST_MAX_SIZE="${SANIC_REQUEST_MAX_SIZE:-65536}"
+# A missing, empty or outdated knowledge base stops here, saying how to fix it.
+.venv/bin/python -m knowledge_base ready
 .venv/bin/python -m rasa_sdk --actions actions --port "$ACTION_PORT" &
 actions_pid=$!
 options=()

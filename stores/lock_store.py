@@ -12,6 +12,7 @@ import os
 import urllib.parse
 from contextlib import AbstractContextManager, nullcontext
 
+import redis
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockStore, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
@@ -41,7 +42,12 @@ class EnvironmentLockStore(LockStore):
         key_prefix = (endpoint_config.kwargs.get("key_prefix") if endpoint_config else None) or None
         if url:
             self.store: LockStore = redis_lock_store(url, key_prefix)
-            self.store.red.ping()  # a clear error at start, not at the first message
+            try:
+                self.store.red.ping()  # a clear error at start, not at the first message
+            except redis.exceptions.RedisError as error:
+                raise SystemExit(
+                    f"Cannot reach Redis at {urllib.parse.urlsplit(url).hostname} (REDIS_URL): {str(error).rstrip('.')}. "
+                    "Start Redis, or unset REDIS_URL to keep locks in memory (one server only).") from error
             logger.info("Conversation locks are kept in Redis at %s.", urllib.parse.urlsplit(url).hostname)
         else:
             self.store = InMemoryLockStore()

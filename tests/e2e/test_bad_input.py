@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from channels.limits import EMPTY_REPLY, TOO_LONG_REPLY
+from channels.turns import EMPTY_REPLY, TOO_LONG_REPLY
 from tests.e2e.conftest import RunningServer
 
 

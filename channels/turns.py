@@ -1,6 +1,7 @@
-"""What every channel checks before a message reaches the assistant: a
-length limit with a polite answer, control characters removed, empty
-messages answered without asking the model."""
+"""What every channel does around a turn. Before: a length limit with a
+polite answer, control characters removed, empty messages answered without
+asking the model. After: if part of the service failed during the turn, the
+fallback reply (channels.fallback)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels.channel import UserMessage
+
+from channels import fallback
 
 MAX_MESSAGE_CHARACTERS = 2000
 TOO_LONG_REPLY = (
@@ -36,6 +39,16 @@ def checked_messages(handler: Callable[[UserMessage], Awaitable[Any]]) -> Callab
             await message.output_channel.send_text_message(message.sender_id, EMPTY_REPLY)
             return None
         message.text = text
-        return await handler(message)
+        turn = fallback.start_turn()
+        error: Exception | None = None
+        try:
+            await handler(message)
+        except Exception as exception:  # the person gets the fallback, the server goes on
+            error = exception
+        finally:
+            failures = fallback.end_turn(turn)
+        if fallback.has_failed(failures, error):
+            await fallback.send_fallback(message.output_channel, message.sender_id, text)
+        return None
 
     return handle

@@ -1,0 +1,103 @@
+"""When part of the service fails during a turn (the action server down or
+slow, the tracker store unreachable), the person still gets an answer: a
+short apology with the clinic's number and, if the message names a warning
+sign, the emergency or urgent advice, worked out here in the Rasa server from
+the knowledge base, because red-flag replies must not depend on a remote call.
+
+Rasa 3.6 reports a failed action-server call only in its logs and carries on
+with the turn, so a logging handler notes such failures for the turn in which
+they happen (a context variable follows the turn's asyncio task).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from contextvars import ContextVar
+from functools import lru_cache
+
+import rasa.core.actions.action
+import spacy
+from rasa.core.channels.channel import OutputChannel
+from sqlalchemy.orm import Session
+
+from actions import replies
+from actions.clinic import clinic_from_environment
+from cramp_nlu.pipeline import pipeline_path
+from knowledge_base import queries
+from knowledge_base.db import shared_engine
+
+logger = logging.getLogger(__name__)
+
+# Rasa 3.6 waits up to five minutes for the action server; a person waiting
+# for a reply should not. Read by Rasa at each call.
+rasa.core.actions.action.DEFAULT_REQUEST_TIMEOUT = int(os.environ.get("ACTION_SERVER_TIMEOUT", "10"))
+
+_turn_failures: ContextVar[list[str] | None] = ContextVar("turn_failures", default=None)
+
+
+class ActionFailureRecorder(logging.Handler):
+    """Notes Rasa's reports of a failed custom action for the current turn."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        failures = _turn_failures.get()
+        if failures is None or record.levelno < logging.WARNING:
+            return
+        text = record.getMessage()
+        if "custom action" in text or "while running action" in text:
+            failures.append(text.split(".", 1)[0])
+
+
+_recorder = ActionFailureRecorder()
+for _name in ("rasa.core.actions.action", "rasa.core.processor"):
+    logging.getLogger(_name).addHandler(_recorder)
+
+
+def start_turn() -> object:
+    return _turn_failures.set([])
+
+
+def end_turn(token: object) -> list[str]:
+    """The failures reported since `start_turn`."""
+    failures = _turn_failures.get() or []
+    _turn_failures.reset(token)
+    return failures
+
+
+@lru_cache(maxsize=1)
+def _finding_reader() -> spacy.language.Language:
+    # The project's own pipeline: the knowledge base's phrases and NegEx.
+    return spacy.load(pipeline_path())
+
+
+def terms_said(text: str) -> list[str]:
+    """Knowledge-base terms the text names and does not deny."""
+    return [entity.ent_id_ for entity in _finding_reader()(text).ents if not entity._.negex]
+
+
+def apology() -> str:
+    clinic = clinic_from_environment()
+    return (f"Sorry, something went wrong on my side and I can't answer that properly right now. Please try again "
+            f"in a few minutes, or call {clinic.name} on {clinic.phone}. If you have chest pain, trouble "
+            "breathing, or a leg that is swollen, red, cold or numb, call 911 now.")
+
+
+async def send_fallback(output_channel: OutputChannel, recipient_id: str, text: str) -> None:
+    """The red-flag advice the text calls for, if any, then the apology."""
+    try:
+        with Session(shared_engine()) as session:
+            result = queries.triage(session, terms_said(text))
+        if result.level in replies.ACT_NOW_LEVELS:
+            await output_channel.send_response(recipient_id, {"text": replies.triage_reply(result),
+                                                              "custom": replies.triage_payload(result)})
+    except Exception:  # the knowledge base may be what failed; the apology still goes out
+        logger.exception("Could not triage the message locally after a failure.")
+    await output_channel.send_text_message(recipient_id, apology())
+
+
+def has_failed(failures: list[str], error: BaseException | None) -> bool:
+    if error is not None:
+        logger.error("The turn failed: %s", error.__class__.__name__, exc_info=error)
+    elif failures:
+        logger.warning("The turn went on without the action server: %s", "; ".join(failures))
+    return bool(failures) or error is not None

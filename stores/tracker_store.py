@@ -1,0 +1,27 @@
+"""Rasa's SQL tracker store (SQLite by default, PostgreSQL in production),
+failing at start with a clear message when the database cannot be reached.
+Rasa 3.6's own store retries every five seconds, forever, in silence."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
+
+
+class CheckedSQLTrackerStore(SQLTrackerStore):
+    def __init__(self, host: str | None = None, **kwargs: Any) -> None:
+        # `host` is the endpoint's `url`: a whole SQLAlchemy URL (TRACKER_STORE_URL).
+        if host and "://" in host:
+            engine = sa.create_engine(host, **create_engine_kwargs(host))
+            try:
+                engine.connect().close()
+            except sa.exc.SQLAlchemyError as error:
+                raise SystemExit(
+                    f"Cannot reach the conversation store {engine.url!r} (TRACKER_STORE_URL): "
+                    f"{str(error.orig or error).splitlines()[0]}. Start the database or fix the URL."
+                ) from error
+            finally:
+                engine.dispose()
+        super().__init__(host=host, **kwargs)
