@@ -45,8 +45,9 @@ class EnvironmentLockStore(LockStore):
             try:
                 self.store.red.ping()  # a clear error at start, not at the first message
             except redis.exceptions.RedisError as error:
+                host = urllib.parse.urlsplit(url).hostname
                 raise SystemExit(
-                    f"Cannot reach Redis at {urllib.parse.urlsplit(url).hostname} (REDIS_URL): {str(error).rstrip('.')}. "
+                    f"Cannot reach Redis at {host} (REDIS_URL): {str(error).rstrip('.')}. "
                     "Start Redis, or unset REDIS_URL to keep locks in memory (one server only).") from error
             logger.info("Conversation locks are kept in Redis at %s.", urllib.parse.urlsplit(url).hostname)
         else:
