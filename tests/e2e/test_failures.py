@@ -1,0 +1,186 @@
+"""When a part fails: the real action server stopped and started again under a
+running Rasa server; a knowledge base that is missing, empty or outdated; a
+database or Redis that cannot be reached at start."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from knowledge_base import models
+from knowledge_base.db import PROJECT_ROOT
+from tests.e2e.conftest import RunningServer, free_port, port_is_open, wait_for
+
+PYTHON = str(PROJECT_ROOT / ".venv" / "bin" / "python")
+RASA = str(PROJECT_ROOT / ".venv" / "bin" / "rasa")
+PHONE = "555-0123"  # CLINIC_PHONE in the tests' environment
+
+
+def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    with log.open("a") as output:
+        return subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+class ActionServer:
+    def __init__(self, env: dict[str, str], port: int, log: Path) -> None:
+        self.env, self.port, self.log = env, port, log
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = start([PYTHON, "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.port)],
+                             self.env, self.log)
+        wait_for(f"http://127.0.0.1:{self.port}/health", self.process, self.log, seconds=60)
+
+    def stop(self) -> None:
+        stop(self.process)
+        assert not port_is_open(self.port)
+
+
+@pytest.fixture(scope="module")
+def separate_servers(trained_model: Path, server_env: dict[str, str],
+                     tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningServer, ActionServer]]:
+    """The Rasa server and the action server as separate processes, as in production."""
+    folder = tmp_path_factory.mktemp("separate")
+    server = RunningServer(url="", token=uuid.uuid4().hex, rasa_port=free_port(), action_port=free_port(),
+                           tracker_store=folder / "patients.sqlite3", channel_env={})
+    server.url = f"http://127.0.0.1:{server.rasa_port}"
+    env = {**server_env, "ACTION_PORT": str(server.action_port), "ACTION_SERVER_TIMEOUT": "5",
+           "TRACKER_STORE_URL": f"sqlite:///{server.tracker_store}"}
+    actions = ActionServer(env, server.action_port, folder / "actions.log")
+    actions.start()
+    rasa = start([RASA, "run", "--interface", "127.0.0.1", "--port", str(server.rasa_port), "--model",
+                  str(trained_model), "--credentials", "credentials.yml", "--endpoints", "endpoints.yml",
+                  "--enable-api", "--auth-token", server.token], env, folder / "rasa.log")
+    try:
+        wait_for(f"{server.url}/", rasa, folder / "rasa.log", seconds=420)
+        yield server, actions
+    finally:
+        stop(rasa)
+        stop(actions.process)
+
+
+def say(server: RunningServer, sender: str, text: str) -> list[dict[str, Any]]:
+    request = urllib.request.Request(f"{server.url}/webhooks/rest/webhook", method="POST",
+                                     data=json.dumps({"sender": sender, "message": text}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=120) as response:
+        return json.loads(response.read())
+
+
+def texts(replies: list[dict[str, Any]]) -> str:
+    return "\n".join(reply.get("text", "") for reply in replies)
+
+
+def test_with_the_action_server_down_the_patient_gets_an_apology_and_red_flag_advice(separate_servers) -> None:
+    server, actions = separate_servers
+    sender = f"down-{uuid.uuid4().hex}"
+    assert "Tell me about your leg cramps" in texts(say(server, sender, "hello"))
+    actions.stop()
+    try:
+        plain = texts(say(server, sender, "I get cramps in my calves at night"))
+        assert "Sorry, something went wrong on my side" in plain and PHONE in plain
+
+        replies = say(server, f"down-{uuid.uuid4().hex}", "my calf is swollen and I can't breathe")
+        assert {"triage_level": "emergency", "banner": "Call 911 now", "call_number": "911"} in [
+            reply.get("custom") for reply in replies]
+        emergency = texts(replies)
+        assert emergency.startswith("⚠️ Call 911 now") and "pulmonary embolism" in emergency
+        assert PHONE in emergency
+
+        # Nothing counts a denied sign: "no swelling" alone is not an emergency.
+        denied = texts(say(server, f"down-{uuid.uuid4().hex}", "no swelling, just a cramp in my calf"))
+        assert "Call 911 now (999" not in denied and PHONE in denied
+    finally:
+        actions.start()
+    # Back to normal with the next message, in the same conversation.
+    answer = texts(say(server, sender, "I get cramps in my calves at night"))
+    assert "How often do you get them?" in answer and "Sorry" not in answer
+
+
+def test_with_the_action_server_hanging_the_reply_comes_within_the_timeout(separate_servers) -> None:
+    server, actions = separate_servers
+    os.killpg(actions.process.pid, signal.SIGSTOP)  # accepts connections, never answers
+    try:
+        started = time.monotonic()
+        reply = texts(say(server, f"hang-{uuid.uuid4().hex}", "my leg is cold and pale"))
+        waited = time.monotonic() - started
+    finally:
+        os.killpg(actions.process.pid, signal.SIGCONT)
+    assert reply.startswith("⚠️ Call 911 now") and PHONE in reply
+    assert waited < 60, f"the person waited {waited:.0f} s"
+
+
+def make_database(path: Path, state: str) -> str:
+    url = f"sqlite:///{path}"
+    if state != "missing":
+        engine = sa.create_engine(url)
+        models.Base.metadata.create_all(engine)
+        version = models.SCHEMA_VERSION if state == "empty" else "1"
+        with engine.begin() as connection:
+            connection.execute(sa.insert(models.Metadata.__table__), [
+                {"key": "schema_version", "value": version}, {"key": "content_hash", "value": "x"}])
+        engine.dispose()
+    return url
+
+
+@pytest.mark.parametrize("state, message", [
+    ("missing", "The knowledge base database has not been built."),
+    ("empty", "The knowledge base database is empty."),
+    ("outdated", "The knowledge base was built by another version (schema 1, expected"),
+])
+def test_the_action_server_refuses_to_start_on_a_knowledge_base_not_ready(server_env, tmp_path: Path,
+                                                                         state: str, message: str) -> None:
+    env = {**server_env, "KB_DATABASE_URL": make_database(tmp_path / "kb.sqlite3", state)}
+    result = subprocess.run([PYTHON, "-m", "rasa_sdk", "--actions", "actions", "--port", str(free_port())],
+                            cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert f"The action server cannot start: {message}" in result.stderr
+    assert "Run `make kb`" in result.stderr
+
+
+def run_serve(server_env: dict[str, str], tmp_path: Path, **variables: str) -> subprocess.CompletedProcess:
+    env = {**server_env, "RASA_PORT": str(free_port()), "ACTION_PORT": str(free_port()),
+           "TRACKER_STORE_URL": f"sqlite:///{tmp_path / 'patients.sqlite3'}", **variables}
+    return subprocess.run([str(PROJECT_ROOT / "scripts" / "serve.sh")], cwd=PROJECT_ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_make_serve_shows_why_the_knowledge_base_is_not_ready(server_env, tmp_path: Path) -> None:
+    result = run_serve(server_env, tmp_path, KB_DATABASE_URL=make_database(tmp_path / "kb.sqlite3", "missing"))
+    assert result.returncode != 0
+    assert "The knowledge base database has not been built. Run `make kb` to build it." in result.stderr
+
+
+@pytest.mark.parametrize("variable, value, message", [
+    ("REDIS_URL", "redis://127.0.0.1:1/0", "Cannot reach Redis at 127.0.0.1 (REDIS_URL)"),
+    ("TRACKER_STORE_URL", "postgresql://postgres@127.0.0.1:1/test",
+     "Cannot reach the conversation store postgresql://postgres@127.0.0.1:1/test (TRACKER_STORE_URL)"),
+])
+def test_an_unreachable_redis_or_postgres_stops_the_start_with_a_clear_error(server_env, tmp_path: Path,
+                                                                             variable: str, value: str,
+                                                                             message: str) -> None:
+    result = run_serve(server_env, tmp_path, **{variable: value})
+    assert result.returncode != 0
+    assert message in result.stdout + result.stderr
