@@ -30,7 +30,7 @@ WIDGET_VENDOR := web/widget/vendor/socket.io.min.js
 KNOWLEDGE_FILES := $(wildcard data/knowledge/*.yml)
 TRAINING_FILES := config.yml domain.yml $(shell find data -name '*.yml' -not -path 'data/knowledge/*')
 
-.PHONY: help install kb train chat serve web test lint lock clean
+.PHONY: help install kb train chat serve web purge test lint lock clean
 
 help:
 	@echo "make chat   set everything up and talk to the assistant in the terminal"
@@ -39,6 +39,7 @@ help:
 	@echo "make web    serve the website widget's demo page (next to make serve)"
 	@echo "make kb     check data/knowledge/ and rebuild the knowledge base"
 	@echo "make train  train the model if its inputs changed"
+	@echo "make purge DAYS=N  delete conversations with no message in N days"
 	@echo "make lint   ruff"
 
 $(INSTALLED): pyproject.toml requirements/constraints.txt
@@ -94,6 +95,11 @@ test: $(MODEL) $(WIDGET_VENDOR)
 	$(RASA) data validate --fail-on-warnings
 	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out build/reports/stories
 	$(PY) -m pytest
+
+# Conversations hold health information: delete those with no message in DAYS days.
+purge: $(INSTALLED)
+	@[ -n "$(DAYS)" ] || { echo "usage: make purge DAYS=N (deletes conversations with no message in N days)" >&2; exit 2; }
+	$(PY) -m stores.purge --days "$(DAYS)"
 
 lint: $(INSTALLED)
 	$(PY) -m ruff check .

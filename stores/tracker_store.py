@@ -25,3 +25,9 @@ class CheckedSQLTrackerStore(SQLTrackerStore):
             finally:
                 engine.dispose()
         super().__init__(host=host, **kwargs)
+        # Test each pooled connection before use, so that the first message
+        # after the database comes back is answered, not failed on a stale one.
+        url = self.engine.url
+        self.engine.dispose()
+        self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
+        self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)

@@ -20,7 +20,8 @@ import sqlalchemy as sa
 
 from knowledge_base import models
 from knowledge_base.db import PROJECT_ROOT
-from tests.e2e.conftest import RunningServer, free_port, port_is_open, wait_for
+from tests.e2e.conftest import RunningServer, free_port, port_is_open, serving, wait_for
+from tests.e2e.tcp_proxy import TcpProxy
 
 PYTHON = str(PROJECT_ROOT / ".venv" / "bin" / "python")
 RASA = str(PROJECT_ROOT / ".venv" / "bin" / "rasa")
@@ -184,3 +185,37 @@ def test_an_unreachable_redis_or_postgres_stops_the_start_with_a_clear_error(ser
     result = run_serve(server_env, tmp_path, **{variable: value})
     assert result.returncode != 0
     assert message in result.stdout + result.stderr
+
+
+@pytest.mark.postgres
+def test_postgres_or_redis_lost_mid_conversation_gets_an_apology_then_recovers(
+        trained_model: Path, server_env: dict[str, str], tmp_path: Path) -> None:
+    schema = f"tracker_test_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine("postgresql://postgres@127.0.0.1:5432/test")
+    with admin.begin() as connection:
+        connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    database, cache = TcpProxy(5432), TcpProxy(6379)
+    variables = {"REDIS_URL": f"redis://127.0.0.1:{cache.port}/2"}
+    url = f"postgresql://postgres@127.0.0.1:{database.port}/test?options=-csearch_path%3D{schema}"
+    sender = f"lost-{uuid.uuid4().hex}"
+    try:
+        with serving(server_env, tmp_path, variables, url) as server:
+            assert "How often do you get them?" in texts(say(server, sender, "I get cramps in my calves at night"))
+            for proxy in (database, cache):
+                proxy.cut()
+                try:
+                    apology = texts(say(server, sender, "about once a week"))
+                    assert "Sorry, something went wrong on my side" in apology and PHONE in apology
+                finally:
+                    proxy.restore()
+            assert "One safety question" in texts(say(server, sender, "about once a week"))
+            tracker = server.tracker(sender)
+            assert [e["text"] for e in tracker["events"] if e["event"] == "user"] == [
+                "I get cramps in my calves at night", "about once a week"]
+            assert (tracker["slots"]["cramp_location"], tracker["slots"]["cramp_frequency"]) == ("calf", "weekly")
+    finally:
+        database.cut()
+        cache.cut()
+        with admin.begin() as connection:
+            connection.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
