@@ -53,6 +53,11 @@ for _name in ("rasa.core.actions.action", "rasa.core.processor"):
     logging.getLogger(_name).addHandler(_recorder)
 
 
+def in_turn() -> bool:
+    """True while a person's message is being handled (between start_turn and end_turn)."""
+    return _turn_failures.get() is not None
+
+
 def start_turn() -> object:
     return _turn_failures.set([])
 

@@ -12,6 +12,7 @@ from typing import Any
 from rasa.core.channels.channel import UserMessage
 
 from channels import fallback
+from stores.tracker_store import ConversationStoreUnavailable
 
 MAX_MESSAGE_CHARACTERS = 2000
 TOO_LONG_REPLY = (
@@ -40,10 +41,10 @@ def checked_messages(handler: Callable[[UserMessage], Awaitable[Any]]) -> Callab
             return None
         message.text = text
         turn = fallback.start_turn()
-        error: Exception | None = None
+        error: BaseException | None = None
         try:
             await handler(message)
-        except Exception as exception:  # the person gets the fallback, the server goes on
+        except (Exception, ConversationStoreUnavailable) as exception:  # the person gets the fallback
             error = exception
         finally:
             failures = fallback.end_turn(turn)

@@ -8,6 +8,21 @@ from typing import Any
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from channels.fallback import in_turn
+
+
+class ConversationStoreUnavailable(BaseException):
+    """The conversation store failed during a person's turn.
+
+    A BaseException on purpose: Rasa wraps every tracker store in its
+    FailSafeTrackerStore, which catches Exception and carries on, after a
+    failed read with an empty conversation (forgetting what the person said,
+    warning signs included) and after a failed write with one process's
+    memory. The turn must stop instead; `channels.turns` catches this and
+    sends the fallback reply. Outside a turn (the HTTP API) errors are left
+    to Rasa."""
 
 
 class CheckedSQLTrackerStore(SQLTrackerStore):
@@ -31,3 +46,19 @@ class CheckedSQLTrackerStore(SQLTrackerStore):
         self.engine.dispose()
         self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
         self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        try:
+            return await super().retrieve(sender_id)
+        except sa.exc.SQLAlchemyError as error:
+            if in_turn():
+                raise ConversationStoreUnavailable(f"reading the conversation: {type(error).__name__}") from error
+            raise
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        try:
+            await super().save(tracker)
+        except sa.exc.SQLAlchemyError as error:
+            if in_turn():
+                raise ConversationStoreUnavailable(f"saving the conversation: {type(error).__name__}") from error
+            raise

@@ -29,6 +29,12 @@ class TcpProxy:
     def cut(self) -> None:
         """Closes the port and every open connection: the service is unreachable."""
         if self._listener:
+            # shutdown() wakes the thread blocked in accept(); close() alone would
+            # leave the port accepting until then.
+            try:
+                self._listener.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
             self._listener.close()
             self._listener = None
         with self._lock:
