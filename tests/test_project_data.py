@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import yaml
@@ -78,3 +79,13 @@ def test_env_example_lists_every_variable_and_no_secret() -> None:
                "TELEGRAM_SECRET_TOKEN")
     for name in secrets:
         assert re.search(rf"^{name}=$", example, flags=re.MULTILINE), f"{name} must be an empty placeholder"
+
+
+def test_git_holds_no_secret() -> None:
+    patterns = [r"xox[abprs]-[0-9A-Za-z-]{10,}",  # Slack tokens
+                r"[0-9]{8,10}:[A-Za-z0-9_-]{35}",  # Telegram bot tokens
+                r"-----BEGIN [A-Z ]*PRIVATE KEY-----",
+                r"AKIA[0-9A-Z]{16}"]
+    found = subprocess.run(["git", "grep", "-nIE", "|".join(f"({p})" for p in patterns)], cwd=PROJECT_ROOT,
+                           capture_output=True, text=True)
+    assert found.returncode == 1, f"possible secrets in git:\n{found.stdout}{found.stderr}"

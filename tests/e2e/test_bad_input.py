@@ -79,3 +79,41 @@ def test_a_malformed_request_gets_a_400_that_says_what_is_wrong(rasa_server, bod
     status, answer = post(rasa_server, body)
     assert status == 400 and problem in json.loads(answer)["error"]
     assert_healthy(rasa_server)
+
+
+@pytest.mark.parametrize("text", [
+    "🦵😖🌙",
+    "لدي تشنجات في ساقي في الليل",  # Arabic, right to left
+    "'; DROP TABLE events; --",
+    "Robert'); DELETE FROM causes WHERE ('1'='1",
+    "<script>alert(1)</script>",
+    "/nlu_fallback",
+    '/restart{"x":1}',
+    "/no_such_intent",
+    '/inform{"finding": "not_a_term"}',
+])
+def test_odd_messages_get_a_clean_answer(rasa_server, text: str) -> None:
+    sender = f"odd-{uuid.uuid4().hex}"
+    status, replies = say(rasa_server, text, sender)
+    assert status == 200
+    assert replies and all(reply["recipient_id"] == sender for reply in replies)
+    assert "Sorry, something went wrong" not in json.dumps(replies)
+    assert_healthy(rasa_server)
+
+
+def test_sql_in_a_message_is_only_text(rasa_server) -> None:
+    sender = f"sql-{uuid.uuid4().hex}"
+    say(rasa_server, "'; DROP TABLE events; --", sender)
+    say(rasa_server, "I get cramps in my calves at night", sender)
+    assert user_texts(rasa_server, sender) == ["'; DROP TABLE events; --", "I get cramps in my calves at night"]
+
+
+def test_a_hundred_messages_fired_back_to_back_from_one_sender_are_all_handled(rasa_server) -> None:
+    # Back to back, as a stuck key or a script sends them. (Sent all at once, they
+    # would queue on Rasa's conversation lock, which polls once a second.)
+    sender = f"burst-{uuid.uuid4().hex}"
+    messages = [f"hello {number}" for number in range(100)]
+    results = [say(rasa_server, text, sender) for text in messages]
+    assert all(status == 200 and replies for status, replies in results)
+    assert user_texts(rasa_server, sender) == messages
+    assert_healthy(rasa_server)
