@@ -61,11 +61,23 @@ class RunningServer:
     channel_env: dict[str, str]
     log: Path | None = None
 
+    def say(self, sender: str, text: str) -> list[dict]:
+        """Sends a message over the REST channel; the bot's replies."""
+        request = urllib.request.Request(f"{self.url}/webhooks/rest/webhook", method="POST",
+                                         data=json.dumps({"sender": sender, "message": text}).encode(),
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=180) as response:
+            return json.loads(response.read())
+
     def tracker(self, sender: str) -> dict:
         """The conversation as Rasa stores it, through the HTTP API."""
         url = f"{self.url}/conversations/{urllib.parse.quote(sender, safe='')}/tracker?token={self.token}"
         with urllib.request.urlopen(url, timeout=30) as response:
             return json.loads(response.read())
+
+
+def reply_texts(replies: list[dict]) -> str:
+    return "\n".join(reply.get("text", "") for reply in replies)
 
 
 @pytest.fixture(scope="session")

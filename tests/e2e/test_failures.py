@@ -4,23 +4,20 @@ database or Redis that cannot be reached at start."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
 import time
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from knowledge_base import models
 from knowledge_base.db import PROJECT_ROOT
-from tests.e2e.conftest import RunningServer, free_port, port_is_open, serving, wait_for
+from tests.e2e.conftest import RunningServer, free_port, port_is_open, reply_texts, serving, wait_for
 from tests.e2e.tcp_proxy import TcpProxy
 
 PYTHON = str(PROJECT_ROOT / ".venv" / "bin" / "python")
@@ -82,41 +79,29 @@ def separate_servers(trained_model: Path, server_env: dict[str, str],
         stop(actions.process)
 
 
-def say(server: RunningServer, sender: str, text: str) -> list[dict[str, Any]]:
-    request = urllib.request.Request(f"{server.url}/webhooks/rest/webhook", method="POST",
-                                     data=json.dumps({"sender": sender, "message": text}).encode(),
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=120) as response:
-        return json.loads(response.read())
-
-
-def texts(replies: list[dict[str, Any]]) -> str:
-    return "\n".join(reply.get("text", "") for reply in replies)
-
-
 def test_with_the_action_server_down_the_patient_gets_an_apology_and_red_flag_advice(separate_servers) -> None:
     server, actions = separate_servers
     sender = f"down-{uuid.uuid4().hex}"
-    assert "Tell me about your leg cramps" in texts(say(server, sender, "hello"))
+    assert "Tell me about your leg cramps" in reply_texts(server.say(sender, "hello"))
     actions.stop()
     try:
-        plain = texts(say(server, sender, "I get cramps in my calves at night"))
+        plain = reply_texts(server.say(sender, "I get cramps in my calves at night"))
         assert "Sorry, something went wrong on my side" in plain and PHONE in plain
 
-        replies = say(server, f"down-{uuid.uuid4().hex}", "my calf is swollen and I can't breathe")
+        replies = server.say(f"down-{uuid.uuid4().hex}", "my calf is swollen and I can't breathe")
         assert {"triage_level": "emergency", "banner": "Call 911 now", "call_number": "911"} in [
             reply.get("custom") for reply in replies]
-        emergency = texts(replies)
+        emergency = reply_texts(replies)
         assert emergency.startswith("⚠️ Call 911 now") and "pulmonary embolism" in emergency
         assert PHONE in emergency
 
         # Nothing counts a denied sign: "no swelling" alone is not an emergency.
-        denied = texts(say(server, f"down-{uuid.uuid4().hex}", "no swelling, just a cramp in my calf"))
+        denied = reply_texts(server.say(f"down-{uuid.uuid4().hex}", "no swelling, just a cramp in my calf"))
         assert "Call 911 now (999" not in denied and PHONE in denied
     finally:
         actions.start()
     # Back to normal with the next message, in the same conversation.
-    answer = texts(say(server, sender, "I get cramps in my calves at night"))
+    answer = reply_texts(server.say(sender, "I get cramps in my calves at night"))
     assert "How often do you get them?" in answer and "Sorry" not in answer
 
 
@@ -125,7 +110,7 @@ def test_with_the_action_server_hanging_the_reply_comes_within_the_timeout(separ
     os.killpg(actions.process.pid, signal.SIGSTOP)  # accepts connections, never answers
     try:
         started = time.monotonic()
-        reply = texts(say(server, f"hang-{uuid.uuid4().hex}", "my leg is cold and pale"))
+        reply = reply_texts(server.say(f"hang-{uuid.uuid4().hex}", "my leg is cold and pale"))
         waited = time.monotonic() - started
     finally:
         os.killpg(actions.process.pid, signal.SIGCONT)
@@ -200,15 +185,15 @@ def test_postgres_or_redis_lost_mid_conversation_gets_an_apology_then_recovers(
     sender = f"lost-{uuid.uuid4().hex}"
     try:
         with serving(server_env, tmp_path, variables, url) as server:
-            assert "How often do you get them?" in texts(say(server, sender, "I get cramps in my calves at night"))
+            assert "How often do you get them?" in reply_texts(server.say(sender, "I get cramps in my calves at night"))
             for proxy in (database, cache):
                 proxy.cut()
                 try:
-                    apology = texts(say(server, sender, "about once a week"))
+                    apology = reply_texts(server.say(sender, "about once a week"))
                     assert "Sorry, something went wrong on my side" in apology and PHONE in apology
                 finally:
                     proxy.restore()
-            assert "One safety question" in texts(say(server, sender, "about once a week"))
+            assert "One safety question" in reply_texts(server.say(sender, "about once a week"))
             tracker = server.tracker(sender)
             assert [e["text"] for e in tracker["events"] if e["event"] == "user"] == [
                 "I get cramps in my calves at night", "about once a week"]

@@ -3,9 +3,7 @@ contain what people write."""
 
 from __future__ import annotations
 
-import json
 import time
-import urllib.request
 import uuid
 
 from tests.e2e.conftest import RunningServer
@@ -15,10 +13,7 @@ def test_the_default_logs_do_not_contain_message_text(rasa_server: RunningServer
     sender = f"privacy-{uuid.uuid4().hex}"
     said = ["my calves cramp at night since I started chemotherapy", "my calf is swollen and I can't breathe"]
     for text in said:
-        request = urllib.request.Request(f"{rasa_server.url}/webhooks/rest/webhook", method="POST",
-                                         data=json.dumps({"sender": sender, "message": text}).encode(),
-                                         headers={"Content-Type": "application/json"})
-        urllib.request.urlopen(request, timeout=60).close()
+        rasa_server.say(sender, text)
     time.sleep(1)  # let both servers write their logs
     assert [e["text"] for e in rasa_server.tracker(sender)["events"] if e["event"] == "user"] == said
     log = rasa_server.log.read_text(errors="replace")

@@ -4,10 +4,8 @@ of the embedded default (SQLite) in the middle of a conversation."""
 
 from __future__ import annotations
 
-import json
 import secrets
 import threading
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -19,23 +17,11 @@ import pytest
 import redis
 import sqlalchemy as sa
 
-from tests.e2e.conftest import RunningServer, serving
+from tests.e2e.conftest import RunningServer, reply_texts, serving
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 REDIS = "redis://127.0.0.1:6379/2"
 pytestmark = pytest.mark.postgres
-
-
-def say(server: RunningServer, sender: str, text: str) -> list[dict[str, Any]]:
-    request = urllib.request.Request(f"{server.url}/webhooks/rest/webhook", method="POST",
-                                     data=json.dumps({"sender": sender, "message": text}).encode(),
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=180) as response:
-        return json.loads(response.read())
-
-
-def texts(replies: list[dict[str, Any]]) -> str:
-    return "\n".join(reply.get("text", "") for reply in replies)
 
 
 def user_texts(server: RunningServer, sender: str) -> list[str]:
@@ -72,9 +58,9 @@ def test_the_replicas_share_postgres_and_redis(replicas: list[RunningServer]) ->
 def test_a_conversation_alternating_between_replicas_keeps_its_slots_and_history(replicas) -> None:
     first, second = replicas
     sender = f"alt-{uuid.uuid4().hex}"
-    assert "How often" in texts(say(first, sender, "I get cramps in my calves at night"))
-    assert "One safety question" in texts(say(second, sender, "about once a week"))
-    answer = texts(say(first, sender, "none of these"))
+    assert "How often" in reply_texts(first.say(sender, "I get cramps in my calves at night"))
+    assert "One safety question" in reply_texts(second.say(sender, "about once a week"))
+    answer = reply_texts(first.say(sender, "none of these"))
     assert "the most likely causes are" in answer and "calf" in answer
     slots = second.tracker(sender)["slots"]
     assert (slots["cramp_location"], slots["cramp_timing"], slots["cramp_frequency"], slots["triage_level"]) == (
@@ -89,7 +75,7 @@ def test_two_messages_of_one_conversation_at_once_on_two_replicas_are_both_handl
 
     def send(server: RunningServer, text: str) -> list[dict[str, Any]]:
         start.wait()
-        return say(server, sender, text)
+        return server.say(sender, text)
 
     with ThreadPoolExecutor(2) as pool:
         one = pool.submit(send, first, "I get cramps in my calves at night")
@@ -114,7 +100,7 @@ def test_fifty_concurrent_conversations_each_keep_exactly_their_own_events(repli
         place = places[number % len(places)]
         said = [f"I get cramps in my {place} at night", "about once a week"]
         for turn, text in enumerate(said):
-            assert say(replicas[(number + turn) % 2], sender, text), f"{sender}: no answer to {text!r}"
+            assert replicas[(number + turn) % 2].say(sender, text), f"{sender}: no answer to {text!r}"
         return sender, said, expected[place]
 
     with ThreadPoolExecutor(50) as pool:
@@ -129,10 +115,10 @@ def test_a_restart_in_the_middle_of_a_conversation_continues_where_it_was(
     store = tmp_path / "patients.sqlite3"  # the embedded default: a SQLite file
     sender = f"restart-{uuid.uuid4().hex}"
     with serving(server_env, tmp_path, {}, f"sqlite:///{store}") as server:
-        say(server, sender, "I get cramps in my calves at night")
-        assert "One safety question" in texts(say(server, sender, "about once a week"))
+        server.say(sender, "I get cramps in my calves at night")
+        assert "One safety question" in reply_texts(server.say(sender, "about once a week"))
     with serving(server_env, tmp_path, {}, f"sqlite:///{store}") as server:
-        answer = texts(say(server, sender, "none of these"))
+        answer = reply_texts(server.say(sender, "none of these"))
         assert "the most likely causes are" in answer and "calf" in answer
         assert user_texts(server, sender) == ["I get cramps in my calves at night", "about once a week",
                                               "none of these"]
