@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any
 
+import redis
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.slack import SlackBot, SlackInput
 from sanic import Blueprint, response
@@ -26,6 +28,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from channels.settings import ChannelOff, TriageBannerFirst, banner_line, settings_from_environment
 from channels.turns import checked_messages
+from stores.lock_store import REDIS_URL_VARIABLE
 
 logger = logging.getLogger(__name__)
 
@@ -36,8 +39,8 @@ OPTIONAL = ["SLACK_CHANNEL", "SLACK_API_URL"]
 
 
 class RecentEvents:
-    """Event ids seen in the last `seconds`, at most `size` of them. Slack
-    retries for up to about an hour (three retries, backing off)."""
+    """Event ids seen in the last `seconds`, at most `size` of them, in this
+    process. Slack retries for up to about an hour (three retries, backing off)."""
 
     def __init__(self, seconds: float = 3600, size: int = 10_000) -> None:
         self.seconds = seconds
@@ -53,6 +56,18 @@ class RecentEvents:
             return False
         self._seen[event_id] = now
         return True
+
+
+class SharedRecentEvents:
+    """The same, shared by every replica through Redis (when REDIS_URL is set),
+    so a retry that reaches another replica is not answered again."""
+
+    def __init__(self, url: str, seconds: int = 3600) -> None:
+        self.red = redis.Redis.from_url(url)
+        self.seconds = seconds
+
+    def first_time(self, event_id: str) -> bool:
+        return bool(self.red.set(f"slack-event:{event_id}", 1, nx=True, ex=self.seconds))
 
 
 class ClinicSlackBot(TriageBannerFirst, SlackBot):
@@ -103,7 +118,8 @@ class ClinicSlackInput(SlackInput):
         # lost is answered, a retry of one being answered is not.
         self.errors_ignore_retry = ()
         self.api_url = api_url
-        self.recent_events = RecentEvents()
+        redis_url = os.environ.get(REDIS_URL_VARIABLE, "").strip()
+        self.recent_events = SharedRecentEvents(redis_url) if redis_url else RecentEvents()
 
     async def process_message(self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]],
                               text: str, sender_id: str | None, metadata: dict | None) -> Any:

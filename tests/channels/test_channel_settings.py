@@ -3,6 +3,8 @@ a clear error when half set, and the pieces the connectors add to Rasa's."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from channels.settings import ChannelConfigurationError, ChannelOff, banner_line, settings_from_environment
@@ -85,3 +87,13 @@ def test_banner_line_shows_the_banner_of_levels_to_act_on_now() -> None:
         "🚨 CALL 911 NOW")
     assert banner_line({"triage_level": "urgent", "banner": "Get seen today"}) == "⚠️ GET SEEN TODAY"
     assert banner_line({"triage_level": "self_care"}) is None
+
+
+def test_with_redis_the_replicas_share_which_events_were_answered(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/2")
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "s3cret")
+    replica_one, replica_two = ClinicSlackInput.from_credentials(None), ClinicSlackInput.from_credentials(None)
+    event_id = "Ev" + uuid.uuid4().hex
+    assert replica_one.recent_events.first_time(event_id) is True
+    assert replica_two.recent_events.first_time(event_id) is False
