@@ -30,7 +30,7 @@ WIDGET_VENDOR := web/widget/vendor/socket.io.min.js
 KNOWLEDGE_FILES := $(wildcard data/knowledge/*.yml)
 TRAINING_FILES := config.yml domain.yml $(shell find data -name '*.yml' -not -path 'data/knowledge/*')
 
-.PHONY: help install kb train chat serve web purge test lint lock clean
+.PHONY: help install kb train chat serve web purge bench test lint lock clean
 
 help:
 	@echo "make chat   set everything up and talk to the assistant in the terminal"
@@ -40,6 +40,7 @@ help:
 	@echo "make kb     check data/knowledge/ and rebuild the knowledge base"
 	@echo "make train  train the model if its inputs changed"
 	@echo "make purge DAYS=N  delete conversations with no message in N days"
+	@echo "make bench  latency, throughput, memory, cold start, training time, against rasa init (bench/results/)"
 	@echo "make lint   ruff"
 
 $(INSTALLED): pyproject.toml requirements/constraints.txt
@@ -95,6 +96,12 @@ test: $(MODEL) $(WIDGET_VENDOR)
 	$(RASA) data validate --fail-on-warnings
 	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out build/reports/stories
 	$(PY) -m pytest
+
+# The benchmark (not part of make test, which runs a few seconds of it):
+# bench/results/. BENCH_BACKEND=postgres for PostgreSQL + Redis; BENCH_ARGS
+# for python -m bench.run's options (e.g. --seconds 10 --no-training).
+bench: $(MODEL)
+	$(PY) -m bench.run $(BENCH_ARGS)
 
 # Conversations hold health information: delete those with no message in DAYS days.
 purge: $(INSTALLED)

@@ -1,0 +1,83 @@
+"""Simulated patients over the REST channel, with a real HTTP client (aiohttp):
+each one goes through whole conversations, one message after the reply to
+the last, for as long as the level lasts."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import aiohttp
+
+from bench.conversations import Script
+
+
+@dataclass
+class LevelResult:
+    users: int
+    seconds: float
+    latencies: dict[str, list[float]] = field(default_factory=dict)  # by reply kind, in ms
+    errors: int = 0
+
+    @property
+    def messages(self) -> int:
+        return sum(len(values) for values in self.latencies.values())
+
+    @property
+    def throughput(self) -> float:
+        return self.messages / self.seconds if self.seconds else 0.0
+
+    def all_latencies(self) -> list[float]:
+        return [value for values in self.latencies.values() for value in values]
+
+    def summary(self) -> dict:
+        def percentiles(values: list[float]) -> dict[str, float]:
+            if not values:
+                return {}
+            cuts = statistics.quantiles(values, n=100, method="inclusive") if len(values) > 1 else values * 99
+            return {"count": len(values), "p50_ms": round(cuts[49], 1), "p95_ms": round(cuts[94], 1),
+                    "p99_ms": round(cuts[98], 1)}
+
+        return {"users": self.users, "seconds": round(self.seconds, 1), "messages": self.messages,
+                "throughput_per_s": round(self.throughput, 1), "errors": self.errors,
+                "all": percentiles(self.all_latencies()),
+                "by_kind": {kind: percentiles(values) for kind, values in sorted(self.latencies.items())}}
+
+
+async def _patient(session: aiohttp.ClientSession, url: str, scripts: list[Script], number: int,
+                   deadline: float, result: LevelResult) -> None:
+    conversation = number
+    while time.monotonic() < deadline:
+        script = scripts[conversation % len(scripts)]
+        sender = f"bench-{uuid.uuid4().hex}"
+        for text, kind in script:
+            if time.monotonic() >= deadline:
+                return
+            started = time.perf_counter()
+            try:
+                async with session.post(url, json={"sender": sender, "message": text}) as response:
+                    replies = await response.json()
+                    ok = response.status == 200 and bool(replies)
+            except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
+                ok = False
+            if ok:
+                result.latencies.setdefault(kind, []).append((time.perf_counter() - started) * 1000)
+            else:
+                result.errors += 1
+        conversation += 1
+
+
+async def run_level(base_url: str, scripts: list[Script], users: int, seconds: float) -> LevelResult:
+    result = LevelResult(users=users, seconds=seconds)
+    timeout = aiohttp.ClientTimeout(total=60)
+    connector = aiohttp.TCPConnector(limit=users)
+    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+        started = time.monotonic()
+        deadline = started + seconds
+        await asyncio.gather(*(_patient(session, f"{base_url}/webhooks/rest/webhook", scripts, number, deadline,
+                                        result) for number in range(users)))
+        result.seconds = time.monotonic() - started
+    return result

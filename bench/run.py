@@ -1,0 +1,222 @@
+"""`make bench`: starts the servers (embedded defaults; BENCH_BACKEND=postgres
+for the PostgreSQL tracker store and Redis lock store), measures cold start,
+drives simulated patients at each concurrency level, reads peak memory, then
+does the same for Rasa's starter assistant (`rasa init`) as a baseline in the
+same run, and writes bench/results/ (JSON, Markdown, PNG).
+
+    python -m bench.run [--levels 1 5 20 50] [--seconds 20] [--no-baseline] [--no-training]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.conversations import BASELINE, OURS, Script
+from bench.load import LevelResult, run_level
+from knowledge_base.db import PROJECT_ROOT
+
+RESULTS = PROJECT_ROOT / "bench" / "results"
+VENV_BIN = PROJECT_ROOT / ".venv" / "bin"
+POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
+REDIS = "redis://127.0.0.1:6379/3"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The process's peak resident memory (VmHWM), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+@dataclass
+class Served:
+    url: str
+    cold_start_s: float
+    rasa: subprocess.Popen
+    actions: subprocess.Popen | None
+
+
+def _answered(url: str) -> bool:
+    request = urllib.request.Request(f"{url}/webhooks/rest/webhook", method="POST",
+                                     data=json.dumps({"sender": f"cold-{uuid.uuid4().hex}", "message": "hi"}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status == 200 and bool(json.loads(response.read()))
+    except OSError:
+        return False
+
+
+def _stop(process: subprocess.Popen | None) -> None:
+    if process and process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+@contextmanager
+def serving(workdir: Path, model: Path, endpoints: Path, env: dict[str, str], log: Path,
+            with_actions: bool) -> Iterator[Served]:
+    """The Rasa server (and our action server): cold start is from starting the
+    processes to the first answered message."""
+    rasa_port, action_port = free_port(), free_port()
+    env = {**env, "ACTION_PORT": str(action_port)}
+    output = log.open("w")
+    started = time.monotonic()
+    actions = None
+    if with_actions:
+        actions = subprocess.Popen([str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port",
+                                    str(action_port)], cwd=PROJECT_ROOT, env=env, stdout=output,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    command = [str(VENV_BIN / "rasa"), "run", "--interface", "127.0.0.1", "--port", str(rasa_port), "--model",
+               str(model), "--endpoints", str(endpoints)]
+    if with_actions:
+        command += ["--credentials", str(PROJECT_ROOT / "credentials.yml")]
+    rasa = subprocess.Popen(command, cwd=workdir, env=env, stdout=output, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    url = f"http://127.0.0.1:{rasa_port}"
+    try:
+        while not _answered(url):
+            if rasa.poll() is not None or (actions and actions.poll() is not None):
+                raise RuntimeError(f"a server stopped while starting; see {log}")
+            if time.monotonic() - started > 600:
+                raise RuntimeError(f"no answer within 600 s; see {log}")
+            time.sleep(0.2)
+        yield Served(url, round(time.monotonic() - started, 1), rasa, actions)
+    finally:
+        _stop(rasa)
+        _stop(actions)
+        output.close()
+
+
+def measure(served: Served, scripts: list[Script], levels: list[int], seconds: float) -> dict:
+    asyncio.run(run_level(served.url, scripts, users=2, seconds=min(5.0, seconds)))  # warm-up, not reported
+    results: list[LevelResult] = []
+    for users in levels:
+        result = asyncio.run(run_level(served.url, scripts, users=users, seconds=seconds))
+        print(f"  {users:>3} users: {result.throughput:6.1f} msg/s, p50 {result.summary()['all'].get('p50_ms')} ms, "
+              f"p95 {result.summary()['all'].get('p95_ms')} ms, {result.errors} errors", flush=True)
+        results.append(result)
+    memory = {"rasa_server_peak_mb": peak_rss_mb(served.rasa.pid)}
+    if served.actions:
+        memory["action_server_peak_mb"] = peak_rss_mb(served.actions.pid)
+    return {"cold_start_s": served.cold_start_s, "memory": memory, "levels": [r.summary() for r in results]}
+
+
+def backend(name: str) -> tuple[dict[str, str], str, callable]:
+    """Environment for the stores, the tracker store URL, and a clean-up."""
+    if name != "postgres":
+        folder = Path(tempfile.mkdtemp(prefix="bench-store-"))
+        return {}, f"sqlite:///{folder / 'conversations.sqlite3'}", lambda: shutil.rmtree(folder, True)
+    import sqlalchemy as sa
+
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(POSTGRES)
+    with admin.begin() as connection:
+        connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
+
+    def drop() -> None:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+
+    return {"REDIS_URL": REDIS}, f"{POSTGRES}?options=-csearch_path%3D{schema}", drop
+
+
+def train_from_scratch(env: dict[str, str]) -> float:
+    """`rasa train` with an empty cache into a temporary folder: training time from scratch."""
+    with tempfile.TemporaryDirectory(prefix="bench-train-") as folder:
+        started = time.monotonic()
+        subprocess.run([str(VENV_BIN / "rasa"), "train", "--out", folder, "--fixed-model-name", "scratch"],
+                       cwd=PROJECT_ROOT, env={**env, "RASA_CACHE_DIRECTORY": str(Path(folder) / "cache")},
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return round(time.monotonic() - started, 1)
+
+
+def baseline_project(folder: Path, env: dict[str, str]) -> tuple[Path, float]:
+    """Rasa's starter assistant, created and trained by `rasa init --no-prompt`."""
+    started = time.monotonic()
+    subprocess.run([str(VENV_BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(folder)], cwd=folder,
+                   env={**env, "RASA_CACHE_DIRECTORY": str(folder / ".cache")}, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return next((folder / "models").glob("*.tar.gz")), round(time.monotonic() - started, 1)
+
+
+def baseline_endpoints(path: Path, tracker_store_url: str) -> Path:
+    """The baseline gets the same SQL tracker store (and lock store); it has no action server."""
+    path.write_text(f"tracker_store:\n  type: SQL\n  url: \"{tracker_store_url}\"\n"
+                    + ("lock_store:\n  type: redis\n  url: 127.0.0.1\n  port: 6379\n  db: 3\n"
+                       if "postgresql" in tracker_store_url else ""))
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run")
+    parser.add_argument("--levels", type=int, nargs="+", default=[1, 5, 20, 50])
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--no-training", action="store_true", help="skip timing a training from scratch")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    name = os.environ.get("BENCH_BACKEND", "sqlite")
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
+           "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "PYTHONWARNINGS": "ignore::DeprecationWarning"}
+    args.out.mkdir(parents=True, exist_ok=True)
+    report: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                                "platform": platform.platform()},
+                    "backend": name, "seconds_per_level": args.seconds, "levels": args.levels}
+
+    store_env, store_url, clean_up = backend(name)
+    try:
+        env_ours = {**env, **store_env, "TRACKER_STORE_URL": store_url}
+        print(f"ours ({name}):", flush=True)
+        with serving(PROJECT_ROOT, PROJECT_ROOT / "models" / "leg-cramps.tar.gz", PROJECT_ROOT / "endpoints.yml",
+                     env_ours, args.out / "ours-server.log", with_actions=True) as served:
+            report["ours"] = measure(served, OURS, args.levels, args.seconds)
+        if not args.no_training:
+            report["ours"]["training_from_scratch_s"] = train_from_scratch(env)
+        if not args.no_baseline:
+            with tempfile.TemporaryDirectory(prefix="bench-baseline-") as folder:
+                model, trained_in = baseline_project(Path(folder), env)
+                print("baseline (rasa init):", flush=True)
+                endpoints = baseline_endpoints(Path(folder) / "bench-endpoints.yml", store_url)
+                with serving(Path(folder), model, endpoints, {**env, **store_env}, args.out / "baseline-server.log",
+                             with_actions=False) as served:
+                    report["baseline"] = measure(served, BASELINE, args.levels, args.seconds)
+                report["baseline"]["init_and_training_s"] = trained_in
+    finally:
+        clean_up()
+    from bench.report import write_report
+
+    write_report(report, args.out)
+    print(f"results in {args.out}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
