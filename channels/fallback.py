@@ -4,6 +4,7 @@ short apology with the clinic's number and, if the message names a warning
 sign, the emergency or urgent advice, worked out here in the Rasa server from
 the knowledge base, because red-flag replies must not depend on a remote call.
 
+The wait for the action server is capped (`channels.action_calls`).
 Rasa 3.6 reports a failed action-server call only in its logs and carries on
 with the turn, so a logging handler notes such failures for the turn in which
 they happen (a context variable follows the turn's asyncio task).
@@ -12,26 +13,21 @@ they happen (a context variable follows the turn's asyncio task).
 from __future__ import annotations
 
 import logging
-import os
 from contextvars import ContextVar
 from functools import lru_cache
 
-import rasa.core.actions.action
 import spacy
 from rasa.core.channels.channel import OutputChannel
 from sqlalchemy.orm import Session
 
 from actions import replies
 from actions.clinic import clinic_from_environment
+from channels import action_calls  # noqa: F401  (the action-server timeout)
 from cramp_nlu.pipeline import pipeline_path
 from knowledge_base import queries
 from knowledge_base.db import shared_engine
 
 logger = logging.getLogger(__name__)
-
-# Rasa 3.6 waits up to five minutes for the action server; a person waiting
-# for a reply should not. Read by Rasa at each call.
-rasa.core.actions.action.DEFAULT_REQUEST_TIMEOUT = int(os.environ.get("ACTION_SERVER_TIMEOUT", "10"))
 
 _turn_failures: ContextVar[list[str] | None] = ContextVar("turn_failures", default=None)
 

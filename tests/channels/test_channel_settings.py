@@ -97,3 +97,17 @@ def test_with_redis_the_replicas_share_which_events_were_answered(monkeypatch: p
     event_id = "Ev" + uuid.uuid4().hex
     assert replica_one.recent_events.first_time(event_id) is True
     assert replica_two.recent_events.first_time(event_id) is False
+
+
+def test_action_server_responses_are_checked_against_rasas_schema_with_one_validator() -> None:
+    from jsonschema import ValidationError
+    from rasa.core.actions.action import RemoteAction
+
+    from channels import action_calls
+
+    action = RemoteAction("action_assess_cramps", None)
+    assert action._validate_action_result({"events": [{"event": "slot", "name": "x", "value": 1}],
+                                           "responses": [{"text": "hi"}]})
+    with pytest.raises(ValidationError, match="Failed to validate Action server response"):
+        action._validate_action_result({"events": [{"no_event_key": 1}], "responses": []})
+    assert action_calls.response_validator() is action_calls.response_validator()
