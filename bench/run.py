@@ -21,7 +21,7 @@ import tempfile
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,7 +129,7 @@ def measure(served: Served, scripts: list[Script], levels: list[int], seconds: f
     return {"cold_start_s": served.cold_start_s, "memory": memory, "levels": [r.summary() for r in results]}
 
 
-def backend(name: str) -> tuple[dict[str, str], str, callable]:
+def backend(name: str) -> tuple[dict[str, str], str, Callable[[], None]]:
     """Environment for the stores, the tracker store URL, and a clean-up."""
     if name != "postgres":
         folder = Path(tempfile.mkdtemp(prefix="bench-store-"))

@@ -79,10 +79,13 @@ def banner_line(payload: dict[str, Any]) -> str | None:
 
 
 class TriageBannerFirst:
-    """For text-only channels (Slack, Telegram): a reply that carries a triage
-    banner sends the banner before the text, so "CALL 911 NOW" is the first
-    thing the person sees. Mixed in before Rasa's output channel class, which
-    must render the banner in `send_custom_json`."""
+    """For text-only channels (Slack, Telegram): the triage payload is shown as
+    its banner line (nothing for levels without one), sent before the reply's
+    text so that "CALL 911 NOW" is the first thing the person sees. Mixed in
+    before Rasa's output channel class; the channel says how to send the line."""
+
+    async def send_banner(self, recipient_id: str, line: str) -> None:
+        raise NotImplementedError
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         custom = message.get("custom")
@@ -90,3 +93,11 @@ class TriageBannerFirst:
             await self.send_custom_json(recipient_id, custom)
             message = {key: value for key, value in message.items() if key != "custom"}
         await super().send_response(recipient_id, message)
+
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
+        if "triage_level" not in json_message:
+            await super().send_custom_json(recipient_id, json_message, **kwargs)
+            return
+        line = banner_line(json_message)
+        if line:
+            await self.send_banner(recipient_id, line)

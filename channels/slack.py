@@ -26,7 +26,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from slack_sdk.web.async_client import AsyncWebClient
 
-from channels.settings import ChannelOff, TriageBannerFirst, banner_line, settings_from_environment
+from channels.settings import ChannelOff, TriageBannerFirst, settings_from_environment
 from channels.turns import checked_messages
 from stores.lock_store import REDIS_URL_VARIABLE
 
@@ -80,16 +80,9 @@ class ClinicSlackBot(TriageBannerFirst, SlackBot):
         if api_url:
             self.client = AsyncWebClient(token, proxy=proxy, base_url=api_url.rstrip("/") + "/")
 
-    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
-        if "triage_level" in json_message:
-            line = banner_line(json_message)
-            if line:
-                await self._post_message(
-                    channel=self.slack_channel or recipient_id, as_user=True, text=line,
-                    blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": f"*{line}*"}}],
-                )
-            return
-        await super().send_custom_json(recipient_id, json_message, **kwargs)
+    async def send_banner(self, recipient_id: str, line: str) -> None:
+        await self._post_message(channel=self.slack_channel or recipient_id, as_user=True, text=line,
+                                 blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": f"*{line}*"}}])
 
 
 class ClinicSlackInput(SlackInput):

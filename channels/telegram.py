@@ -30,7 +30,6 @@ from channels.settings import (
     ChannelConfigurationError,
     ChannelOff,
     TriageBannerFirst,
-    banner_line,
     settings_from_environment,
 )
 from channels.turns import checked_messages
@@ -66,13 +65,8 @@ class ClinicTelegramOutput(TriageBannerFirst, TelegramOutput):
             self._me = await super().get_me()
         return self._me
 
-    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
-        if "triage_level" in json_message:
-            line = banner_line(json_message)
-            if line:
-                await self.send_message(recipient_id, line)
-            return
-        await super().send_custom_json(recipient_id, json_message, **kwargs)
+    async def send_banner(self, recipient_id: str, line: str) -> None:
+        await self.send_message(recipient_id, line)
 
 
 class SecretTokenTelegramInput(TelegramInput):

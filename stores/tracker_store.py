@@ -4,6 +4,8 @@ Rasa 3.6's own store retries every five seconds, forever, in silence."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,40 +27,46 @@ class ConversationStoreUnavailable(BaseException):
     to Rasa."""
 
 
+@contextmanager
+def _stops_the_turn(doing: str) -> Iterator[None]:
+    """Inside a turn, a database error becomes ConversationStoreUnavailable."""
+    try:
+        yield
+    except sa.exc.SQLAlchemyError as error:
+        if in_turn():
+            raise ConversationStoreUnavailable(f"{doing}: {type(error).__name__}") from error
+        raise
+
+
+def _pre_pinged_engine(url: str | sa.engine.URL) -> sa.engine.Engine:
+    # Each pooled connection is tested before use, so that the first message
+    # after the database comes back is answered, not failed on a stale one.
+    return sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
+
+
 class CheckedSQLTrackerStore(SQLTrackerStore):
     def __init__(self, host: str | None = None, **kwargs: Any) -> None:
         # `host` is the endpoint's `url`: a whole SQLAlchemy URL (TRACKER_STORE_URL).
+        engine = None
         if host and "://" in host:
-            engine = sa.create_engine(host, **create_engine_kwargs(host))
+            engine = _pre_pinged_engine(host)
             try:
                 engine.connect().close()
             except sa.exc.SQLAlchemyError as error:
+                engine.dispose()
                 raise SystemExit(
                     f"Cannot reach the conversation store {engine.url!r} (TRACKER_STORE_URL): "
                     f"{str(error.orig or error).splitlines()[0]}. Start the database or fix the URL."
                 ) from error
-            finally:
-                engine.dispose()
         super().__init__(host=host, **kwargs)
-        # Test each pooled connection before use, so that the first message
-        # after the database comes back is answered, not failed on a stale one.
-        url = self.engine.url
-        self.engine.dispose()
-        self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
+        self.engine.dispose()  # Rasa's, made without the pre-ping
+        self.engine = engine or _pre_pinged_engine(self.engine.url)
         self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
-        try:
+        with _stops_the_turn("reading the conversation"):
             return await super().retrieve(sender_id)
-        except sa.exc.SQLAlchemyError as error:
-            if in_turn():
-                raise ConversationStoreUnavailable(f"reading the conversation: {type(error).__name__}") from error
-            raise
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        try:
+        with _stops_the_turn("saving the conversation"):
             await super().save(tracker)
-        except sa.exc.SQLAlchemyError as error:
-            if in_turn():
-                raise ConversationStoreUnavailable(f"saving the conversation: {type(error).__name__}") from error
-            raise
