@@ -30,7 +30,7 @@ WIDGET_VENDOR := web/widget/vendor/socket.io.min.js
 KNOWLEDGE_FILES := $(wildcard data/knowledge/*.yml)
 TRAINING_FILES := config.yml domain.yml $(shell find data -name '*.yml' -not -path 'data/knowledge/*')
 
-.PHONY: help install kb train chat serve web purge bench test lint lock clean
+.PHONY: help install kb train chat serve web purge bench profile test lint lock clean
 
 help:
 	@echo "make chat   set everything up and talk to the assistant in the terminal"
@@ -41,13 +41,14 @@ help:
 	@echo "make train  train the model if its inputs changed"
 	@echo "make purge DAYS=N  delete conversations with no message in N days"
 	@echo "make bench  latency, throughput, memory, cold start, training time, against rasa init (bench/results/)"
+	@echo "make profile  py-spy on both servers under load (USERS=20 SECONDS=20; bench/results/profile-*)"
 	@echo "make lint   ruff"
 
 $(INSTALLED): pyproject.toml requirements/constraints.txt
 	@python310=$$(scripts/find-python.sh) && \
 	  { [ -x $(PY) ] || $$python310 -m venv $(VENV); }
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c requirements/constraints.txt -e '.[test]'
+	$(PY) -m pip install --quiet -c requirements/constraints.txt -e '.[test,bench]'
 	@touch $@
 
 install: $(INSTALLED)
@@ -102,6 +103,10 @@ test: $(MODEL) $(WIDGET_VENDOR)
 # for python -m bench.run's options (e.g. --seconds 10 --no-training).
 bench: $(MODEL)
 	$(PY) -m bench.run $(BENCH_ARGS)
+
+# py-spy on both servers while USERS simulated patients talk to them.
+profile: $(MODEL)
+	$(PY) -m bench.profile --users $(or $(USERS),20) --seconds $(or $(SECONDS),20)
 
 # Conversations hold health information: delete those with no message in DAYS days.
 purge: $(INSTALLED)

@@ -1,16 +1,25 @@
 """Rasa's SQL tracker store (SQLite by default, PostgreSQL in production),
 failing at start with a clear message when the database cannot be reached.
-Rasa 3.6's own store retries every five seconds, forever, in silence."""
+Rasa 3.6's own store retries every five seconds, forever, in silence.
+
+Reading and saving a conversation, which Rasa does on every message, use the
+same table and rows as Rasa's store, in single Core statements instead of ORM
+objects: the ORM's per-row work and statement building were a quarter of the
+Rasa server's time under load (bench/results/history.md).
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
+from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from channels.fallback import in_turn
 
@@ -38,10 +47,47 @@ def _stops_the_turn(doing: str) -> Iterator[None]:
         raise
 
 
-def _pre_pinged_engine(url: str | sa.engine.URL) -> sa.engine.Engine:
-    # Each pooled connection is tested before use, so that the first message
-    # after the database comes back is answered, not failed on a stale one.
-    return sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
+def _conversation_engine(url: str | sa.engine.URL) -> sa.engine.Engine:
+    url = sa.engine.make_url(url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        # Each pooled connection is tested before use, so that the first
+        # message after the database comes back is answered, not failed on a
+        # stale one.
+        return sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
+    # A SQLite file: SQLAlchemy 1.4 opens and closes it for every statement
+    # (2.0 pools it, as here); there is no server whose connection could go stale.
+    engine = sa.create_engine(url, poolclass=sa.pool.QueuePool, connect_args={"check_same_thread": False})
+    sa.event.listen(engine, "connect", _sqlite_write_ahead_log)
+    return engine
+
+
+def _sqlite_write_ahead_log(connection: Any, _record: Any) -> None:
+    # The write-ahead log lets the purge and a second process read while the
+    # server writes, and commits without waiting for the disk each time:
+    # after a power cut (not a crash) the last moments may be lost, never
+    # the file's consistency. Production uses PostgreSQL.
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+_event_classes: dict[str, type[Event]] = {}
+_resolve_by_type = Event.resolve_by_type
+
+
+def _resolve_event_class(type_name: str, default: type[Event] | None = None) -> type[Event] | None:
+    """Event.resolve_by_type, remembered: Rasa walks every Event subclass for
+    each event it reads back, which was 5% of the server's time under load."""
+    if type_name not in _event_classes:
+        found = _resolve_by_type(type_name, default)
+        if found is None or found is default:
+            return found
+        _event_classes[type_name] = found
+    return _event_classes[type_name]
+
+
+Event.resolve_by_type = staticmethod(_resolve_event_class)
 
 
 class CheckedSQLTrackerStore(SQLTrackerStore):
@@ -49,7 +95,7 @@ class CheckedSQLTrackerStore(SQLTrackerStore):
         # `host` is the endpoint's `url`: a whole SQLAlchemy URL (TRACKER_STORE_URL).
         engine = None
         if host and "://" in host:
-            engine = _pre_pinged_engine(host)
+            engine = _conversation_engine(host)
             try:
                 engine.connect().close()
             except sa.exc.SQLAlchemyError as error:
@@ -59,14 +105,44 @@ class CheckedSQLTrackerStore(SQLTrackerStore):
                     f"{str(error.orig or error).splitlines()[0]}. Start the database or fix the URL."
                 ) from error
         super().__init__(host=host, **kwargs)
-        self.engine.dispose()  # Rasa's, made without the pre-ping
-        self.engine = engine or _pre_pinged_engine(self.engine.url)
+        self.engine.dispose()  # Rasa's, made without the settings above
+        self.engine = engine or _conversation_engine(self.engine.url)
         self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
 
-    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
-        with _stops_the_turn("reading the conversation"):
-            return await super().retrieve(sender_id)
+    def _events_of(self, sender_id: str, columns: list[Any], all_sessions: bool) -> sa.sql.Select:
+        """The conversation's events in order; by default only those of its
+        latest session, as Rasa's store reads them."""
+        events = self.SQLEvent.__table__
+        query = sa.select(*columns).where(events.c.sender_id == sender_id)
+        if not all_sessions:
+            session_start = (sa.select(sa.func.max(events.c.timestamp))
+                             .where(events.c.sender_id == sender_id,
+                                    events.c.type_name == SessionStarted.type_name)
+                             .scalar_subquery())
+            query = query.where(sa.or_(events.c.timestamp >= session_start, session_start.is_(None)))
+        return query
+
+    async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
+        events = self.SQLEvent.__table__
+        with _stops_the_turn("reading the conversation"), self.engine.connect() as connection:
+            rows = connection.execute(self._events_of(sender_id, [events.c.data], fetch_events_from_all_sessions)
+                                      .order_by(events.c.id)).scalars().all()
+        if not self.domain or not rows:
+            return None
+        return DialogueStateTracker.from_dict(sender_id, [json.loads(data) for data in rows], self.domain.slots)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        with _stops_the_turn("saving the conversation"):
-            await super().save(tracker)
+        await self.stream_events(tracker)
+        events = self.SQLEvent.__table__
+        with _stops_the_turn("saving the conversation"), self.engine.begin() as connection:
+            stored = connection.execute(
+                self._events_of(tracker.sender_id, [sa.func.count()], all_sessions=False)).scalar_one()
+            rows = []
+            for event in list(tracker.events)[stored:]:
+                data = event.as_dict()
+                rows.append({"sender_id": tracker.sender_id, "type_name": event.type_name,
+                             "timestamp": data.get("timestamp"),
+                             "intent_name": (data.get("parse_data") or {}).get("intent", {}).get(INTENT_NAME_KEY),
+                             "action_name": data.get("name"), "data": json.dumps(data)})
+            if rows:
+                connection.execute(events.insert(), rows)

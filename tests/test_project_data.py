@@ -89,3 +89,37 @@ def test_git_holds_no_secret() -> None:
     found = subprocess.run(["git", "grep", "-nIE", "|".join(f"({p})" for p in patterns)], cwd=PROJECT_ROOT,
                            capture_output=True, text=True)
     assert found.returncode == 1, f"possible secrets in git:\n{found.stdout}{found.stderr}"
+
+
+def test_buttons_reach_the_person_as_rasa_parses_them_and_log_no_error(monkeypatch) -> None:
+    import asyncio
+    import json
+
+    from rasa.core.nlg import TemplatedNaturalLanguageGenerator, interpolator
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    logged: list[str] = []
+
+    class Recorder:
+        def exception(self, event: str, **_details: object) -> None:
+            logged.append(event)
+
+        error = exception
+
+    monkeypatch.setattr(interpolator, "structlogger", Recorder())
+    domain = Domain.load(PROJECT_ROOT / "domain.yml")
+    generator = TemplatedNaturalLanguageGenerator(domain.responses)
+    tracker = DialogueStateTracker.from_events("test", [], domain.slots)
+    payloads = []
+    for name, variations in domain.responses.items():
+        if any(variation.get("buttons") for variation in variations):
+            reply = asyncio.run(generator.generate(name, tracker, "rest"))
+            payloads += [button["payload"] for button in reply["buttons"]]
+    with_entities = [payload for payload in payloads if "{" in payload]
+    assert len(with_entities) >= 10
+    for payload in with_entities:
+        intent, _, entities = payload.partition("{")
+        assert intent == "/inform"
+        assert set(json.loads("{" + entities)) <= set(domain.entities)
+    assert logged == []

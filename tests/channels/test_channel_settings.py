@@ -111,3 +111,34 @@ def test_action_server_responses_are_checked_against_rasas_schema_with_one_valid
     with pytest.raises(ValidationError, match="Failed to validate Action server response"):
         action._validate_action_result({"events": [{"no_event_key": 1}], "responses": []})
     assert action_calls.response_validator() is action_calls.response_validator()
+
+
+def test_the_per_event_type_check_agrees_with_rasas_whole_schema() -> None:
+    from datetime import datetime
+
+    from rasa.shared.core import events
+
+    from channels import action_calls
+
+    samples = [event.as_dict() for event in [
+        events.UserUttered("my calf hurts", {"name": "inform", "confidence": 0.9},
+                           [{"entity": "body_location", "value": "calf", "start": 3, "end": 7}]),
+        events.BotUttered("hi", {"buttons": [{"title": "Yes", "payload": "/affirm"}]}),
+        events.SlotSet("findings", ["leg_swelling"]), events.SlotSet("triage_level", None),
+        events.ActionExecuted("action_listen"), events.ActiveLoop("cramp_form"), events.ActiveLoop(None),
+        events.FollowupAction("action_assess_cramps"), events.AllSlotsReset(), events.Restarted(),
+        events.SessionStarted(), events.ConversationPaused(), events.ConversationResumed(),
+        events.ReminderScheduled("remind", datetime(2026, 1, 1)), events.ActionReverted(),
+        events.UserUtteranceReverted(),
+        events.LoopInterrupted(True), events.ActionExecutionRejected("validate_cramp_form"),
+        events.EntitiesAdded([{"entity": "finding", "value": "numbness"}]),
+    ]]
+    broken = [{"event": "slot"}, {"event": "user", "text": 5}, {"event": "no_such_event"}, {"text": "no type"},
+              {"event": "action", "name": 3}, {"event": "bot", "text": "hi", "timestamp": "noon"}]
+    responses = [{"events": [sample], "responses": []} for sample in samples + broken]
+    responses += [{"events": samples, "responses": [{"text": "x"}]}, {"events": "not a list"}, {"responses": 3},
+                  {"events": [samples[0], broken[0]]}, {}, []]
+    verdicts = [action_calls._is_valid(response) for response in responses]
+    assert verdicts == [action_calls.response_validator().is_valid(response) for response in responses]
+    assert verdicts[:len(samples)] == [True] * len(samples)
+    assert not any(verdicts[len(samples):len(samples) + len(broken)])
