@@ -15,10 +15,18 @@ def _ratio(ours: float | None, base: float | None) -> str:
     return f"{ours / base:.2f}" if ours and base else "–"
 
 
+def _machine_speed(machine: dict) -> str:
+    if "python_loop_s_before" not in machine:
+        return ""
+    return (f"Machine speed: a fixed pure-Python loop took {machine['python_loop_s_before']} s before the run and "
+            f"{machine.get('python_loop_s_after', '–')} s after (lower is faster; compare runs by it).")
+
+
 def summary_markdown(report: dict) -> str:
     ours, base = report["ours"], report.get("baseline")
     lines = [f"# Benchmark ({report['backend']} backend, {report['machine']['cpus']} cores, "
              f"{report['seconds_per_level']:.0f} s per level)", "", f"Run: {report['finished']}", "",
+             _machine_speed(report["machine"]), "",
              "| users | msg/s | errors | p50 ms | p95 ms | p99 ms | baseline p50 | baseline p95 "
              "| p50 ratio | p95 ratio |",
              "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
@@ -29,6 +37,10 @@ def summary_markdown(report: dict) -> str:
                      f"{other.get('p50_ms', '–')} | {other.get('p95_ms', '–')} | "
                      f"{_ratio(level['all'].get('p50_ms'), other.get('p50_ms'))} | "
                      f"{_ratio(level['all'].get('p95_ms'), other.get('p95_ms'))} |")
+    lines += ["", "CPU time per message, ours (Rasa server + action server, ms): "
+              + ", ".join(f"{level['users']} users {level['cpu_ms_per_message'].get('rasa')} + "
+                          f"{level['cpu_ms_per_message'].get('actions')}"
+                          for level in ours["levels"] if level.get("cpu_ms_per_message")) + "."]
     lines += ["", "By reply kind (ours):", "", "| users | kind | count | p50 ms | p95 ms | p99 ms |",
               "|---:|---|---:|---:|---:|---:|"]
     for level in ours["levels"]:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.conversations import BASELINE, OURS, Script
-from bench.load import LevelResult, run_level
+from bench.load import run_level
 from knowledge_base.db import PROJECT_ROOT
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
@@ -50,6 +50,23 @@ def peak_rss_mb(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return round(int(line.split()[1]) / 1024, 1)
     return 0.0
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def python_loop_seconds() -> float:
+    """A fixed pure-Python loop, timed: how fast this machine is right now.
+    Shared machines vary (the same loop took 0.95 to 1.66 s within minutes),
+    so every result says how fast the machine was when it was measured."""
+    started = time.perf_counter()
+    total = 0
+    for number in range(10_000_000):
+        total += number
+    return round(time.perf_counter() - started, 2)
 
 
 @dataclass
@@ -117,16 +134,23 @@ def serving(workdir: Path, model: Path, endpoints: Path, env: dict[str, str], lo
 
 def measure(served: Served, scripts: list[Script], levels: list[int], seconds: float) -> dict:
     asyncio.run(run_level(served.url, scripts, users=2, seconds=min(5.0, seconds)))  # warm-up, not reported
-    results: list[LevelResult] = []
+    servers = {"rasa": served.rasa.pid, **({"actions": served.actions.pid} if served.actions else {})}
+    summaries = []
     for users in levels:
+        before = {name: cpu_seconds(pid) for name, pid in servers.items()}
         result = asyncio.run(run_level(served.url, scripts, users=users, seconds=seconds))
-        print(f"  {users:>3} users: {result.throughput:6.1f} msg/s, p50 {result.summary()['all'].get('p50_ms')} ms, "
-              f"p95 {result.summary()['all'].get('p95_ms')} ms, {result.errors} errors", flush=True)
-        results.append(result)
+        summary = result.summary()
+        # CPU per message: less sensitive than latency to how busy the machine is.
+        summary["cpu_ms_per_message"] = {name: round(1000 * (cpu_seconds(pid) - before[name]) / result.messages, 1)
+                                         for name, pid in servers.items()} if result.messages else {}
+        print(f"  {users:>3} users: {result.throughput:6.1f} msg/s, p50 {summary['all'].get('p50_ms')} ms, "
+              f"p95 {summary['all'].get('p95_ms')} ms, {result.errors} errors, "
+              f"CPU ms/message {summary['cpu_ms_per_message']}", flush=True)
+        summaries.append(summary)
     memory = {"rasa_server_peak_mb": peak_rss_mb(served.rasa.pid)}
     if served.actions:
         memory["action_server_peak_mb"] = peak_rss_mb(served.actions.pid)
-    return {"cold_start_s": served.cold_start_s, "memory": memory, "levels": [r.summary() for r in results]}
+    return {"cold_start_s": served.cold_start_s, "memory": memory, "levels": summaries}
 
 
 def backend(name: str) -> tuple[dict[str, str], str, Callable[[], None]]:
@@ -193,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     env = bench_environment()
     args.out.mkdir(parents=True, exist_ok=True)
     report: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                                "platform": platform.platform()},
+                                "platform": platform.platform(), "python_loop_s_before": python_loop_seconds()},
                     "backend": name, "seconds_per_level": args.seconds, "levels": args.levels}
 
     store_env, store_url, clean_up = backend(name)
@@ -216,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
                 report["baseline"]["init_and_training_s"] = trained_in
     finally:
         clean_up()
+    report["machine"]["python_loop_s_after"] = python_loop_seconds()
     from bench.report import write_report
 
     write_report(report, args.out)

@@ -51,6 +51,13 @@ class EnvironmentLockStore(LockStore):
                     "Start Redis, or unset REDIS_URL to keep locks in memory (one server only).") from error
             logger.info("Conversation locks are kept in Redis at %s.", urllib.parse.urlsplit(url).hostname)
         else:
+            # Rasa allows several Sanic workers with any custom lock store; in
+            # memory, each worker would lock conversations only for itself.
+            workers = os.environ.get("SANIC_WORKERS", "1").strip() or "1"
+            if workers != "1":
+                raise SystemExit(f"SANIC_WORKERS={workers} needs REDIS_URL: with locks kept in memory, two workers "
+                                 "could handle one conversation's messages at once and lose some. Set REDIS_URL, "
+                                 "or unset SANIC_WORKERS.")
             self.store = InMemoryLockStore()
         super().__init__()
 

@@ -90,6 +90,19 @@ def _resolve_event_class(type_name: str, default: type[Event] | None = None) -> 
 Event.resolve_by_type = staticmethod(_resolve_event_class)
 
 
+def _events_of(events: sa.Table, columns: list[Any], all_sessions: bool) -> sa.sql.Select:
+    """A conversation's events (its id bound as `sender_id`); by default only
+    those of its latest session, as Rasa's store reads them."""
+    sender_id = sa.bindparam("sender_id")
+    query = sa.select(*columns).where(events.c.sender_id == sender_id)
+    if not all_sessions:
+        session_start = (sa.select(sa.func.max(events.c.timestamp))
+                         .where(events.c.sender_id == sender_id, events.c.type_name == SessionStarted.type_name)
+                         .scalar_subquery())
+        query = query.where(sa.or_(events.c.timestamp >= session_start, session_start.is_(None)))
+    return query
+
+
 class CheckedSQLTrackerStore(SQLTrackerStore):
     def __init__(self, host: str | None = None, **kwargs: Any) -> None:
         # `host` is the endpoint's `url`: a whole SQLAlchemy URL (TRACKER_STORE_URL).
@@ -109,24 +122,16 @@ class CheckedSQLTrackerStore(SQLTrackerStore):
         self.engine = engine or _conversation_engine(self.engine.url)
         self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
 
-    def _events_of(self, sender_id: str, columns: list[Any], all_sessions: bool) -> sa.sql.Select:
-        """The conversation's events in order; by default only those of its
-        latest session, as Rasa's store reads them."""
+        # Built once; each read and save only binds the conversation's id.
         events = self.SQLEvent.__table__
-        query = sa.select(*columns).where(events.c.sender_id == sender_id)
-        if not all_sessions:
-            session_start = (sa.select(sa.func.max(events.c.timestamp))
-                             .where(events.c.sender_id == sender_id,
-                                    events.c.type_name == SessionStarted.type_name)
-                             .scalar_subquery())
-            query = query.where(sa.or_(events.c.timestamp >= session_start, session_start.is_(None)))
-        return query
+        self._latest_session_events = _events_of(events, [events.c.data], all_sessions=False).order_by(events.c.id)
+        self._all_events = _events_of(events, [events.c.data], all_sessions=True).order_by(events.c.id)
+        self._latest_session_size = _events_of(events, [sa.func.count()], all_sessions=False)
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
-        events = self.SQLEvent.__table__
+        query = self._all_events if fetch_events_from_all_sessions else self._latest_session_events
         with _stops_the_turn("reading the conversation"), self.engine.connect() as connection:
-            rows = connection.execute(self._events_of(sender_id, [events.c.data], fetch_events_from_all_sessions)
-                                      .order_by(events.c.id)).scalars().all()
+            rows = connection.execute(query, {"sender_id": sender_id}).scalars().all()
         if not self.domain or not rows:
             return None
         return DialogueStateTracker.from_dict(sender_id, [json.loads(data) for data in rows], self.domain.slots)
@@ -135,8 +140,7 @@ class CheckedSQLTrackerStore(SQLTrackerStore):
         await self.stream_events(tracker)
         events = self.SQLEvent.__table__
         with _stops_the_turn("saving the conversation"), self.engine.begin() as connection:
-            stored = connection.execute(
-                self._events_of(tracker.sender_id, [sa.func.count()], all_sessions=False)).scalar_one()
+            stored = connection.execute(self._latest_session_size, {"sender_id": tracker.sender_id}).scalar_one()
             rows = []
             for event in list(tracker.events)[stored:]:
                 data = event.as_dict()

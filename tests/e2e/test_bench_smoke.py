@@ -25,3 +25,14 @@ def test_the_benchmark_drives_whole_conversations_and_writes_its_report(rasa_ser
     assert json.loads((tmp_path / "results.json").read_text())["ours"]["levels"][0]["messages"] == level.messages
     assert f"| {len(OURS)} | {summary['throughput_per_s']} | 0 |" in (tmp_path / "summary.md").read_text()
     assert (tmp_path / "latency.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_the_profile_counts_each_function_once_per_stack() -> None:
+    from bench.profile import top_functions
+
+    raw = ("handle (channels/turns.py:10);parse (rasa/core/processor.py:5);parse (rasa/core/processor.py:9) 3\n"
+           "handle (channels/turns.py:10);save (stores/tracker_store.py:40) 1\n")
+    total, rows = top_functions(raw)
+    assert total == 4
+    assert rows == [(100.0, "handle (channels/turns.py)"), (75.0, "parse (rasa/core/processor.py)"),
+                    (25.0, "save (stores/tracker_store.py)")]
