@@ -10,6 +10,7 @@ Rasa server's time under load (bench/results/history.md).
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -142,7 +143,7 @@ class CheckedSQLTrackerStore(SQLTrackerStore):
         with _stops_the_turn("saving the conversation"), self.engine.begin() as connection:
             stored = connection.execute(self._latest_session_size, {"sender_id": tracker.sender_id}).scalar_one()
             rows = []
-            for event in list(tracker.events)[stored:]:
+            for event in itertools.islice(tracker.events, stored, None):
                 data = event.as_dict()
                 rows.append({"sender_id": tracker.sender_id, "type_name": event.type_name,
                              "timestamp": data.get("timestamp"),
