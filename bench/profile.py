@@ -20,7 +20,7 @@ from pathlib import Path
 
 from bench.conversations import OURS
 from bench.load import run_level
-from bench.run import RESULTS, VENV_BIN, backend, bench_environment, serving
+from bench.run import RESULTS, VENV_BIN, backend, server_environment, serving
 from knowledge_base.db import PROJECT_ROOT
 
 # A frame in py-spy's raw output: "function (path/to/file.py:line)".
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     name = os.environ.get("BENCH_BACKEND", "sqlite")
     store_env, store_url, clean_up = backend(name)
-    env = {**bench_environment(), **store_env, "TRACKER_STORE_URL": store_url}
+    env = {**server_environment(), **store_env, "TRACKER_STORE_URL": store_url}
     try:
         raw_stacks = PROJECT_ROOT / "build" / "profile"
         raw_stacks.mkdir(parents=True, exist_ok=True)

@@ -199,8 +199,8 @@ def baseline_endpoints(path: Path, tracker_store_url: str) -> Path:
     return path
 
 
-def bench_environment() -> dict[str, str]:
-    """The servers' environment: the caller's, quiet, without telemetry."""
+def server_environment() -> dict[str, str]:
+    """The servers' environment: the caller's, quiet, without telemetry (the tests' servers use it too)."""
     return {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "PYTHONWARNINGS": "ignore::DeprecationWarning"}
 
@@ -214,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     name = os.environ.get("BENCH_BACKEND", "sqlite")
-    env = bench_environment()
+    env = server_environment()
     args.out.mkdir(parents=True, exist_ok=True)
     report: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                                 "platform": platform.platform(), "python_loop_s_before": python_loop_seconds()},

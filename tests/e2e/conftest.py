@@ -22,15 +22,10 @@ from pathlib import Path
 
 import pytest
 
+from bench.run import free_port, server_environment
 from knowledge_base.db import PROJECT_ROOT
 from tests.e2e import provider_stand_in as provider_stand_in_module
 from tests.e2e.provider_stand_in import ProviderStandIn
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def port_is_open(port: int) -> bool:
@@ -94,12 +89,8 @@ def widget_port() -> int:
 
 @pytest.fixture(scope="session")
 def server_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(CLINIC_NAME="the test clinic", CLINIC_PHONE="555-0123",
-               CLINIC_BOOKING_URL="https://clinic.example/book",
-               RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2",
-               SQLALCHEMY_SILENCE_UBER_WARNING="1", PYTHONWARNINGS="ignore::DeprecationWarning")
-    return env
+    return {**server_environment(), "CLINIC_NAME": "the test clinic", "CLINIC_PHONE": "555-0123",
+            "CLINIC_BOOKING_URL": "https://clinic.example/book"}
 
 
 @pytest.fixture(scope="session")
