@@ -123,3 +123,27 @@ def test_buttons_reach_the_person_as_rasa_parses_them_and_log_no_error(monkeypat
         assert intent == "/inform"
         assert set(json.loads("{" + entities)) <= set(domain.entities)
     assert logged == []
+
+
+def test_rasas_recipe_validator_finds_no_component_missing() -> None:
+    """Rasa checks for its own DIETClassifier and ResponseSelector exactly; config.yml
+    uses subclasses of both, and `rasa train` must not warn that they are missing."""
+    import warnings
+
+    from rasa.engine.recipes.recipe import Recipe
+    from rasa.graph_components.validators.default_recipe_validator import DefaultV1RecipeValidator
+    from rasa.shared.data import TrainingType
+    from rasa.shared.importers.importer import TrainingDataImporter
+
+    from cramp_nlu.components import ignore_false_missing_component_warnings
+
+    importer = TrainingDataImporter.load_from_config(
+        str(PROJECT_ROOT / "config.yml"), str(PROJECT_ROOT / "domain.yml"), [str(PROJECT_ROOT / "data")])
+    config = importer.get_config()
+    schema = Recipe.recipe_for_name(config["recipe"]).graph_config_for_recipe(
+        config, {}, training_type=TrainingType.BOTH).train_schema
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ignore_false_missing_component_warnings()  # as importing config.yml's components does
+        DefaultV1RecipeValidator(schema).validate(importer)
+    assert [str(w.message) for w in caught if "configuration does not include" in str(w.message)] == []
