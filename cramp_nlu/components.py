@@ -200,7 +200,8 @@ class TracesOnlyPredictionOnLoad:
     TensorFlow graph, gradients and all, which was 25 s and 420 MB of the Rasa
     server's start for a graph that is never used again. Here the fit runs
     eagerly; only the prediction graph is traced, as before. The weights, and
-    so the predictions, are the same.
+    so the predictions, are the same. Fine-tuning (`rasa train --finetune`)
+    trains the loaded model further, so it loads the model Rasa's own way.
     """
 
     @classmethod
@@ -213,12 +214,14 @@ class TracesOnlyPredictionOnLoad:
         *args: Any,
         **kwargs: Any,
     ) -> RasaModel:
+        if finetune_mode:
+            return super().load(model_file_name, model_data_example, predict_data_example, True, *args, **kwargs)
         config = kwargs["config"]
         kwargs["config"] = {**config, RUN_EAGERLY: True}
-        model = super().load(model_file_name, model_data_example, None, finetune_mode, *args, **kwargs)
+        model = super().load(model_file_name, model_data_example, None, False, *args, **kwargs)
         model.config[RUN_EAGERLY] = config[RUN_EAGERLY]
         model.run_eagerly = config[RUN_EAGERLY]
-        if not finetune_mode and predict_data_example:
+        if predict_data_example:
             # Trace the prediction graph now rather than on the first message.
             model.run_inference(predict_data_example)
         return model
