@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import urllib.parse
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractAsyncContextManager, AbstractContextManager, nullcontext
 
 import redis
 from rasa.core.lock import TicketLock
@@ -20,6 +20,10 @@ from rasa.utils.endpoints import EndpointConfig
 logger = logging.getLogger(__name__)
 
 REDIS_URL_VARIABLE = "REDIS_URL"
+# How often a message waiting for its conversation's lock checks it again.
+# Rasa checks once a second, so a patient's second message, sent while the
+# first was being answered, waited up to a second longer than it needed to.
+LOCK_POLL_SECONDS = 0.05
 
 
 def redis_lock_store(url: str, key_prefix: str | None = None) -> RedisLockStore:
@@ -60,6 +64,10 @@ class EnvironmentLockStore(LockStore):
                                  "or unset SANIC_WORKERS.")
             self.store = InMemoryLockStore()
         super().__init__()
+
+    def lock(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME,
+             wait_time_in_seconds: float = LOCK_POLL_SECONDS) -> AbstractAsyncContextManager[TicketLock]:
+        return super().lock(conversation_id, lock_lifetime, wait_time_in_seconds)
 
     def _exclusive(self, conversation_id: str) -> AbstractContextManager:
         """Rasa's lock store reads a conversation's ticket lock, changes it and
