@@ -36,7 +36,6 @@ MIN_TYPO_LENGTH = 5
 LEARNED_ENTITY_EXTRACTORS = {"QuickLoadingDIETClassifier", "DIETClassifier"}
 
 
-
 def ignore_false_missing_component_warnings() -> None:
     """Rasa's recipe validator looks for its own DIETClassifier and ResponseSelector
     classes exactly, so `rasa train` would warn that the subclasses below are
