@@ -34,6 +34,8 @@ NOT_SURE = re.compile(r"\b(not sure|no idea|don'?t know|dunno|can'?t remember|un
 # or outdated knowledge base rather than fail on the first patient.
 try:
     queries.require_ready()
+    with Session(shared_engine()) as _session:
+        queries.region_info(_session, clinic_from_environment().region)
 except queries.KnowledgeBaseNotReady as not_ready:
     raise SystemExit(f"The action server cannot start: {not_ready}") from not_ready
 
@@ -58,7 +60,8 @@ class ActionUnderstandTurn(Action):
     lists of findings, risk factors, medicines and conditions (a finding once
     reported is never dropped), triages everything known so far, and tells an
     emergency or an urgent result at once, before any other reply. It also
-    says, once, that the assistant is not a clinician.
+    says, once, that the assistant is not a clinician, but never in the same
+    turn as an emergency, which stands alone.
     """
 
     def name(self) -> str:
@@ -77,14 +80,17 @@ class ActionUnderstandTurn(Action):
         denied = [e["value"] for e in entities if e.get("entity") == "finding" and e.get("role") == ABSENT_ROLE]
         if denied:
             updates["denied_findings"] = _merged(slots.get("denied_findings"), denied)
-        said_finding = "findings" in updates  # set above exactly when this message names one
-        updates.update(self._form_answers(tracker, {**slots, **updates}, said_finding, bool(denied)))
+        # Set above exactly when this message names a warning sign or a risk factor
+        # (the screening question's buttons offer both).
+        said_sign = "findings" in updates or "risk_factors" in updates
+        updates.update(self._form_answers(tracker, {**slots, **updates}, said_sign, bool(denied)))
         slots.update(updates)
 
         terms = known_terms(slots)
+        told = None
         if terms:
             with Session(shared_engine()) as session:
-                result = queries.triage(session, terms)
+                result = queries.triage(session, terms, clinic_from_environment().region)
                 act_now = result.level in replies.ACT_NOW_LEVELS and queries.is_more_severe(
                     session, result.level, slots.get("announced_level"))
             updates["triage_level"] = result.level
@@ -92,18 +98,18 @@ class ActionUnderstandTurn(Action):
             if act_now:
                 dispatcher.utter_message(text=replies.triage_reply(result),
                                          json_message=replies.triage_payload(result))
-                updates["announced_level"] = result.level
-        if not slots.get("disclaimer_given"):
+                updates["announced_level"] = told = result.level
+        if not slots.get("disclaimer_given") and told != "emergency":
             dispatcher.utter_message(text=replies.DISCLAIMER)
             updates["disclaimer_given"] = True
         return [SlotSet(slot, value) for slot, value in updates.items() if value != tracker.get_slot(slot)]
 
     @staticmethod
-    def _form_answers(tracker: Tracker, slots: Mapping[str, Any], said_finding: bool,
+    def _form_answers(tracker: Tracker, slots: Mapping[str, Any], said_sign: bool,
                       denied_something: bool) -> dict[str, Any]:
         """Answers to the questionnaire that entities alone don't fill.
 
-        The screening question is answered by naming a warning sign ("reported"),
+        The screening question is answered by naming a warning sign or risk factor ("reported"),
         by denying them ("none") or by not knowing ("unsure"). A question about
         where, when or how often that the person can't answer is not asked again.
         """
@@ -112,7 +118,7 @@ class ActionUnderstandTurn(Action):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         not_sure = bool(NOT_SURE.search(tracker.latest_message.get("text") or ""))
         if asked == "warning_screen":
-            if said_finding:
+            if said_sign:
                 answers["warning_screen"] = "reported"
             elif intent == "deny" or denied_something:
                 answers["warning_screen"] = "none"
@@ -139,7 +145,12 @@ class ValidateCrampForm(FormValidationAction):
         if tracker.get_slot("triage_level") in replies.ACT_NOW_LEVELS:
             return []
         skipped = set(tracker.get_slot("unanswered") or [])
-        return [slot for slot in domain_slots if slot not in skipped]
+        slots = [slot for slot in domain_slots if slot not in skipped]
+        # The warning-sign screen comes first unless the person has already named a sign.
+        if "warning_screen" in slots and not tracker.get_slot("findings"):
+            slots.remove("warning_screen")
+            slots.insert(0, "warning_screen")
+        return slots
 
 
 class ActionAssessCramps(Action):
@@ -154,23 +165,23 @@ class ActionAssessCramps(Action):
         terms = known_terms(tracker.current_slot_values())
         clinic = clinic_from_environment()
         with Session(shared_engine()) as session:
-            result = queries.triage(session, terms)
+            guard = queries.safeguards(session, terms, clinic.region)
+            result = guard.triage
             payload = replies.triage_payload(result)
-            if result.level == "emergency":
-                dispatcher.utter_message(text=replies.after_emergency_reply(), json_message=payload)
-            elif result.level == "urgent":
+            if result.level in replies.ACT_NOW_LEVELS:
                 # No self-care advice here: rubbing a calf with a possible clot is unsafe.
-                dispatcher.utter_message(text=replies.after_urgent_reply(clinic), json_message=payload)
+                dispatcher.utter_message(text=replies.after_act_now_reply(result, clinic), json_message=payload)
             else:
                 summary = queries.describe_context(queries.terms_by_id(session, terms).values())
                 dispatcher.utter_message(text=replies.causes_reply(queries.rank_causes(session, terms), summary))
-                dispatcher.utter_message(text=replies.steps_reply(
-                    "During a cramp:", queries.advice_for(session, "relief", terms, limit=3)))
-                dispatcher.utter_message(text=replies.steps_reply(
-                    "To prevent the next one:", queries.advice_for(session, "prevention", terms, limit=3)))
-                closing = replies.see_doctor_reply(result) if result.level == "see_doctor" else result.action
-                dispatcher.utter_message(text=closing, buttons=self._buttons(result.level, tracker),
-                                         json_message=payload)
+                cautions = replies.cautions_reply(guard)
+                if cautions:
+                    dispatcher.utter_message(text=cautions)
+                for heading, kind in (("During a cramp:", "relief"), ("To prevent the next one:", "prevention")):
+                    steps = queries.advice_for(session, kind, terms, limit=3, guard=guard, region=clinic.region)
+                    dispatcher.utter_message(text=replies.steps_reply(heading, steps))
+                dispatcher.utter_message(text=replies.closing_reply(result),
+                                         buttons=self._buttons(result.level, tracker), json_message=payload)
         return [SlotSet("red_flags", result.findings), SlotSet("triage_level", result.level)]
 
     @staticmethod
@@ -195,9 +206,12 @@ class ActionReliefNow(Action):
     ) -> list[EventType]:
         # The calf is where most cramps are; its stretch is the best guess when we don't know.
         where = tracker.get_slot("cramp_location") or "calf"
+        terms = [where, *known_terms(tracker.current_slot_values())]
+        region = clinic_from_environment().region
         with Session(shared_engine()) as session:
-            steps = queries.advice_for(session, "relief", [where], limit=3)
-        dispatcher.utter_message(text=replies.relief_now_reply(steps))
+            guard = queries.safeguards(session, terms, region)
+            steps = queries.advice_for(session, "relief", terms, limit=3, guard=guard, region=region)
+        dispatcher.utter_message(text=replies.relief_now_reply(steps, guard))
         return []
 
 
@@ -212,8 +226,9 @@ class ActionAnswerFaq(Action):
     ) -> list[EventType]:
         selected = (tracker.latest_message.get("response_selector") or {}).get("faq") or {}
         key = (selected.get("response") or {}).get("intent_response_key") or ""
+        terms = known_terms(tracker.current_slot_values())
         with Session(shared_engine()) as session:
-            entry = queries.faq_answer(session, key.removeprefix("faq/"))
+            entry = queries.faq_answer(session, key.removeprefix("faq/"), terms, clinic_from_environment().region)
         if entry is None:
             dispatcher.utter_message(response="utter_default")
         else:

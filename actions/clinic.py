@@ -11,6 +11,8 @@ class Clinic:
     name: str
     phone: str
     booking_url: str
+    # Which emergency number and same-day route every reply uses (data/knowledge/regions.yml).
+    region: str
 
 
 def clinic_from_environment() -> Clinic:
@@ -18,4 +20,5 @@ def clinic_from_environment() -> Clinic:
         name=os.environ.get("CLINIC_NAME", "the clinic"),
         phone=os.environ.get("CLINIC_PHONE", "(555) 010-0100"),
         booking_url=os.environ.get("CLINIC_BOOKING_URL", "https://clinic.example/book"),
+        region=os.environ.get("CLINIC_REGION", "us").strip().lower() or "us",
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from actions.clinic import Clinic
-from knowledge_base.queries import AdviceStep, RankedCause, TriageResult
+from knowledge_base.queries import AdviceStep, RankedCause, Safeguards, TriageResult
 
 # Levels that are told at once, whatever else is going on, and stop the questions.
 ACT_NOW_LEVELS = ("emergency", "urgent")
@@ -15,9 +15,12 @@ DISCLAIMER = (
 
 
 def triage_reply(result: TriageResult) -> str:
-    """The reply for a red flag: the action first, then why."""
+    """The reply for a red flag: the action first, what not to do, then why
+    (the most serious reason first)."""
     top = result.red_flags[0]
     opening = f"⚠️ {result.action}" if result.level == "emergency" else result.action
+    if result.do_not:
+        opening = f"{opening} {result.do_not}"
     reasons = " ".join(flag.advice for flag in result.red_flags if flag.level == result.level)
     return f"{opening}\n\nWhy: this could be {top.possible_cause}. {reasons}"
 
@@ -49,9 +52,19 @@ def steps_reply(heading: str, steps: list[AdviceStep]) -> str:
     return "\n".join([heading] + [f"• {step.text}" for step in steps])
 
 
-def see_doctor_reply(result: TriageResult) -> str:
-    reasons = " ".join(flag.advice for flag in result.red_flags)
-    return f"{result.label}: {result.action} {reasons}"
+def cautions_reply(guard: Safeguards) -> str | None:
+    """What this person must know before any advice (e.g. no heat pads with neuropathy)."""
+    return "\n".join(guard.warnings) or None
+
+
+def closing_reply(result: TriageResult) -> str:
+    """The last line of an answer: the level, why, and what would make it worth getting help."""
+    if result.level == "see_doctor":
+        reasons = " ".join(flag.advice for flag in result.red_flags)
+        text = f"{result.label}: {result.action} {reasons}"
+    else:
+        text = result.action
+    return f"{text} {result.safety_net}" if result.safety_net else text
 
 
 def booking_reply(clinic: Clinic) -> str:
@@ -59,16 +72,17 @@ def booking_reply(clinic: Clinic) -> str:
             "The team there can talk it through with you.")
 
 
-def after_emergency_reply() -> str:
-    return ("I've stopped my questions so you can get help now. If you can't call yourself, "
-            "ask someone near you to call 911 for you.")
-
-
-def after_urgent_reply(clinic: Clinic) -> str:
+def after_act_now_reply(result: TriageResult, clinic: Clinic) -> str:
+    """Said when the questions end because of an urgent or emergency result told earlier."""
+    if result.level == "emergency":
+        return f"I've stopped my questions so you can get help now. {result.action}"
     return (f"Please arrange to be seen today. You can call {clinic.name} on {clinic.phone} for a same-day "
-            "appointment. If you become breathless, get chest pain, or the leg turns cold or pale, call 911.")
+            f"appointment. {result.do_not or ''} {result.safety_net or ''}").strip()
 
 
-def relief_now_reply(steps: list[AdviceStep]) -> str:
-    return "\n".join(["Let's ease it first:"] + [f"• {step.text}" for step in steps]
-                     + ["It usually lets go within a few minutes. Then I'll ask a few quick questions."])
+def relief_now_reply(steps: list[AdviceStep], guard: Safeguards) -> str:
+    """Relief for a cramp happening now; after a red flag, only what to do and not to do."""
+    if guard.triage.level in ACT_NOW_LEVELS:
+        return "\n".join([*guard.warnings, guard.triage.action])
+    return "\n".join([*guard.warnings, "Let's ease it first:", *(f"• {step.text}" for step in steps),
+                      "It usually lets go within a few minutes. Then I'll ask a few quick questions."])

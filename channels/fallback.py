@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from actions import replies
 from actions.clinic import clinic_from_environment
 from channels import action_calls  # noqa: F401  (the action-server timeout)
-from cramp_nlu.pipeline import pipeline_path
+from cramp_nlu.pipeline import pipeline_path, term_id
 from knowledge_base import queries
 from knowledge_base.db import shared_engine
 
@@ -72,28 +72,37 @@ def _finding_reader() -> spacy.language.Language:
 
 
 def terms_said(text: str) -> list[str]:
-    """Knowledge-base terms the text names and does not deny."""
-    return [entity.ent_id_ for entity in _finding_reader()(text).ents if not entity._.negex]
+    """Knowledge-base terms the text names and does not deny (qualifiers applied)."""
+    return [term_id(entity) for entity in _finding_reader()(text).ents if not entity._.negex]
 
 
-def apology() -> str:
+def apology(safety_net: str | None) -> str:
+    """The apology, with the self-care level's safety net (when to get help, and how fast)."""
     clinic = clinic_from_environment()
-    return (f"Sorry, something went wrong on my side and I can't answer that properly right now. Please try again "
-            f"in a few minutes, or call {clinic.name} on {clinic.phone}. If you have chest pain, trouble "
-            "breathing, or a leg that is swollen, red, cold or numb, call 911 now.")
+    text = (f"Sorry, something went wrong on my side and I can't answer that properly right now. Please try again "
+            f"in a few minutes, or call {clinic.name} on {clinic.phone}.")
+    return f"{text} {safety_net}" if safety_net else text
+
+
+# The safety net last read from the knowledge base, for when the knowledge base is what failed.
+_safety_net: dict[str, str | None] = {}
 
 
 async def send_fallback(output_channel: OutputChannel, recipient_id: str, text: str) -> None:
     """The red-flag advice the text calls for, if any, then the apology."""
+    region = clinic_from_environment().region
+    safety_net = _safety_net.get(region)
     try:
         with Session(shared_engine()) as session:
-            result = queries.triage(session, terms_said(text))
+            result = queries.triage(session, terms_said(text), region)
+            safety_net = _safety_net[region] = queries.triage(session, [], region).safety_net
         if result.level in replies.ACT_NOW_LEVELS:
             await output_channel.send_response(recipient_id, {"text": replies.triage_reply(result),
                                                               "custom": replies.triage_payload(result)})
+            safety_net = None
     except Exception:  # the knowledge base may be what failed; the apology still goes out
         logger.exception("Could not triage the message locally after a failure.")
-    await output_channel.send_text_message(recipient_id, apology())
+    await output_channel.send_text_message(recipient_id, apology(safety_net))
 
 
 def has_failed(failures: list[str], error: BaseException | None) -> bool:

@@ -70,6 +70,10 @@ class SharedRecentEvents:
         return bool(self.red.set(f"slack-event:{event_id}", 1, nx=True, ex=self.seconds))
 
 
+# Buttons per actions block: Block Kit's older limit, which every Slack client accepts.
+SLACK_BUTTONS_PER_BLOCK = 5
+
+
 class ClinicSlackBot(TriageBannerFirst, SlackBot):
     """Rasa's Slack output, posting to the configured Web API URL, with the
     triage payload shown as a banner block."""
@@ -83,6 +87,19 @@ class ClinicSlackBot(TriageBannerFirst, SlackBot):
     async def send_banner(self, recipient_id: str, line: str) -> None:
         await self._post_message(channel=self.slack_channel or recipient_id, as_user=True, text=line,
                                  blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": f"*{line}*"}}])
+
+    async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list[dict[str, Any]],
+                                     **kwargs: Any) -> None:
+        """Rasa's Slack output drops every button of a message with more than five
+        (the screening question has ten); here they go in actions blocks of five."""
+        rows = [buttons[start:start + SLACK_BUTTONS_PER_BLOCK]
+                for start in range(0, len(buttons), SLACK_BUTTONS_PER_BLOCK)]
+        blocks = [{"type": "section", "text": {"type": "plain_text", "text": text}}] + [
+            {"type": "actions", "elements": [
+                {"type": "button", "text": {"type": "plain_text", "text": button["title"]}, "value": button["payload"]}
+                for button in row]}
+            for row in rows]
+        await self._post_message(channel=self.slack_channel or recipient_id, as_user=True, text=text, blocks=blocks)
 
 
 class ClinicSlackInput(SlackInput):

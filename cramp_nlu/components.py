@@ -23,7 +23,7 @@ from rasa.utils.tensorflow.models import RasaModel
 from spacy.tokens import Doc, Span
 from spellchecker import SpellChecker
 
-from cramp_nlu.pipeline import ensure_pipeline, pipeline_path
+from cramp_nlu.pipeline import RAW_SPANS, ensure_pipeline, pipeline_path
 
 # Role given to an entity the person said they do NOT have ("no swelling").
 # Slot mappings without a role never pick these up.
@@ -91,6 +91,8 @@ class KnowledgeBaseEntityExtractor(GraphComponent, EntityExtractorMixin):
 
     NegEx then marks what the person denies: such entities keep their type but
     get the role `absent`, so "no swelling" can never fill a slot for findings.
+    Last, the vocabulary's qualifiers decide what a finding said with one of
+    them means ("I always have cold feet"), as the pipeline does.
     Place this component after the DIET classifier.
     """
 
@@ -155,7 +157,9 @@ class KnowledgeBaseEntityExtractor(GraphComponent, EntityExtractorMixin):
             if doc is None:
                 continue
             # The EntityRuler puts the term id in ent_id; every span here carries it as kb_id.
-            spans = [Span(doc, e.start, e.end, label=e.label_, kb_id=e.ent_id_) for e in doc.ents]
+            # Start from what it found before qualifiers, which are applied again below.
+            said = doc.spans[RAW_SPANS] if RAW_SPANS in doc.spans else doc.ents
+            spans = [Span(doc, e.start, e.end, label=e.label_, kb_id=e.ent_id_) for e in said]
             learned = [e for e in message.get(ENTITIES, []) if e.get("extractor") in LEARNED_ENTITY_EXTRACTORS]
             for entity in learned:
                 span = doc.char_span(entity["start"], entity["end"], alignment_mode="expand")
@@ -165,9 +169,11 @@ class KnowledgeBaseEntityExtractor(GraphComponent, EntityExtractorMixin):
                 if term:
                     spans.append(Span(doc, span.start, span.end, label=entity["entity"], kb_id=term))
             spans += self._typo_findings(model, doc, spans)
-            # Re-run NegEx over the full set, so learned and typo entities are checked too.
+            # Re-run NegEx and the qualifiers over the full set, so learned and typo entities
+            # are checked too.
             negated = model.model.get_pipe("negex")(_with_entities(doc, spans))
-            entities = [self._entity(span) for span in sorted(negated.ents, key=lambda s: s.start)]
+            qualified = model.model.get_pipe("term_qualifiers")(negated)
+            entities = [self._entity(span) for span in sorted(qualified.ents, key=lambda s: s.start)]
             others = [e for e in message.get(ENTITIES, []) if e.get("extractor") not in LEARNED_ENTITY_EXTRACTORS]
             message.set(ENTITIES, others + entities, add_to_output=True)
         return messages

@@ -2,7 +2,10 @@
 
 blank English -> sentencizer -> EntityRuler (one pattern per vocabulary
 synonym, labelled with the term's kind and carrying the term's id) -> NegEx
-(marks "no swelling", "not warm", "denies numbness" as negated).
+(marks "no swelling", "not warm", "denies numbness" as negated) -> term
+qualifiers (a finding said in the same clause as one of its qualifiers means
+what the vocabulary says it means then: "I always have cold feet" is not a
+suddenly cold leg; qualifiers and look-alikes such as "Red Bull" are dropped).
 
 The pipeline is written to build/spacy/leg_cramps-<hash>, where the hash
 covers the patterns, the builder's version and spaCy's version: a changed
@@ -22,12 +25,13 @@ import negspacy.negation  # noqa: F401  (registers the "negex" factory with spaC
 import spacy
 from negspacy.termsets import termset
 from spacy.language import Language
+from spacy.tokens import Doc, Span
 
 from knowledge_base.db import PROJECT_ROOT
 from knowledge_base.loader import KnowledgeData, load_knowledge
 
 # Bump when this file changes what it builds.
-BUILDER_VERSION = "1"
+BUILDER_VERSION = "2"
 PIPELINE_DIR = PROJECT_ROOT / "build" / "spacy"
 PIPELINE_PREFIX = "leg_cramps-"
 
@@ -79,9 +83,80 @@ def negation_termset(patterns: list[dict[str, str]]) -> dict[str, list[str]]:
     }
 
 
-def pipeline_hash(patterns: list[dict[str, str]]) -> str:
+# Kinds of term that only ever qualify or mimic a finding: never entities themselves.
+CONTEXT_KINDS = ("qualifier", "look_alike")
+# Words that end a clause or mark something new: a qualifier does not reach
+# across them ("my feet are always cold, but now my foot went white" keeps the
+# second; "cramps after running and now I'm short of breath" keeps the breath).
+CLAUSE_BREAKS = frozenset({"but", "though", "although", "however", "yet", "whereas", "except", "now",
+                           "suddenly", "today", "tonight", "then", ";", "."})
+# A qualifier applies only to a finding at most this many tokens away.
+QUALIFIER_REACH = 6
+# The spans the EntityRuler found, before qualifiers were applied.
+RAW_SPANS = "terms_said"
+
+
+def qualifier_rules(data: KnowledgeData) -> dict[str, dict[str, str | None]]:
+    """term id -> {qualifier id: the term it becomes, or None}, from `qualified_by`."""
+    return {term["id"]: dict(term["qualified_by"]) for term in data.terms if term.get("qualified_by")}
+
+
+def term_kinds(data: KnowledgeData) -> dict[str, str]:
+    return {term["id"]: term["kind"] for term in data.terms}
+
+
+class TermQualifiers:
+    """Applies the vocabulary's qualifiers to the entities of a doc (see module docstring)."""
+
+    def __init__(self, rules: dict[str, dict[str, str | None]], kinds: dict[str, str]) -> None:
+        self.rules = rules
+        self.kinds = kinds
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans = list(doc.ents)
+        doc.spans[RAW_SPANS] = spans
+        qualifiers = [s for s in spans if not s._.negex]
+        resolved = []
+        for span in spans:
+            if span.label_ in CONTEXT_KINDS:
+                continue
+            rules = self.rules.get(term_id(span), {})
+            qualifier = next((q for q in qualifiers
+                              if q is not span and term_id(q) in rules and _same_clause(doc, q, span)), None)
+            if qualifier is None:
+                resolved.append(span)
+                continue
+            becomes = rules[term_id(qualifier)]
+            if becomes is not None:
+                replacement = Span(doc, span.start, span.end, label=self.kinds[becomes], kb_id=becomes,
+                                   span_id=becomes)
+                replacement._.negex = span._.negex
+                resolved.append(replacement)
+        doc.ents = resolved
+        return doc
+
+
+def term_id(span: Span) -> str:
+    """The vocabulary term a span stands for: the EntityRuler keeps it as the
+    span's id, spans made from other entities as their kb_id."""
+    return span.kb_id_ or span.ent_id_
+
+
+def _same_clause(doc: Doc, first: Span, second: Span) -> bool:
+    start, end = min(first.end, second.end), max(first.start, second.start)
+    return end - start <= QUALIFIER_REACH and not any(token.lower_ in CLAUSE_BREAKS for token in doc[start:end])
+
+
+@Language.factory("term_qualifiers", default_config={"rules": {}, "kinds": {}})
+def make_term_qualifiers(nlp, name, rules, kinds):  # type: ignore[no-untyped-def]
+    # No annotations: spaCy validates the config against them, and this module's
+    # postponed annotations (strings) cannot be resolved there.
+    return TermQualifiers(rules, kinds)
+
+
+def pipeline_hash(patterns: list[dict[str, str]], rules: dict[str, dict[str, str | None]]) -> str:
     content = json.dumps(
-        [BUILDER_VERSION, spacy.about.__version__, patterns, negation_termset(patterns)],
+        [BUILDER_VERSION, spacy.about.__version__, patterns, negation_termset(patterns), rules],
         sort_keys=True,
     )
     return hashlib.sha256(content.encode("utf-8")).hexdigest()[:12]
@@ -89,16 +164,18 @@ def pipeline_hash(patterns: list[dict[str, str]]) -> str:
 
 def pipeline_path(data: KnowledgeData | None = None, directory: Path = PIPELINE_DIR) -> Path:
     """Where the pipeline for the current vocabulary lives (built or not)."""
-    patterns = entity_patterns(data or load_knowledge())
-    return directory / f"{PIPELINE_PREFIX}{pipeline_hash(patterns)}"
+    data = data or load_knowledge()
+    return directory / f"{PIPELINE_PREFIX}{pipeline_hash(entity_patterns(data), qualifier_rules(data))}"
 
 
-def make_pipeline(patterns: list[dict[str, str]]) -> Language:
+def make_pipeline(data: KnowledgeData) -> Language:
+    patterns = entity_patterns(data)
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
     ruler.add_patterns(patterns)
     nlp.add_pipe("negex", config={"neg_termset": negation_termset(patterns)})
+    nlp.add_pipe("term_qualifiers", config={"rules": qualifier_rules(data), "kinds": term_kinds(data)})
     nlp.meta["name"] = "leg_cramps"
     nlp.meta["version"] = f"{BUILDER_VERSION}.0.0"
     nlp.meta["description"] = "Built from data/knowledge/vocabulary.yml by cramp_nlu.pipeline"
@@ -116,7 +193,7 @@ def ensure_pipeline(data: KnowledgeData | None = None, directory: Path = PIPELIN
     # Write beside the target and rename, so a half-written pipeline is never loaded.
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=directory))
     try:
-        make_pipeline(entity_patterns(data)).to_disk(staging)
+        make_pipeline(data).to_disk(staging)
         staging.rename(target)
     except OSError:
         if not (target / "meta.json").exists():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -37,7 +38,13 @@ VOCABULARY_SECTIONS = {
     "medicine_classes": "medicine_class",
     "conditions": "condition",
     "findings": "finding",
+    "qualifiers": "qualifier",
+    "look_alikes": "look_alike",
 }
+
+# Placeholders a text may use; they are filled with the clinic's region (regions.yml).
+PLACEHOLDERS = ("emergency_number", "urgent_route")
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,7 @@ class KnowledgeData:
     red_flags: list[dict[str, Any]] = field(default_factory=list)
     advice: list[dict[str, Any]] = field(default_factory=list)  # each with its "kind"
     faq: list[dict[str, Any]] = field(default_factory=list)
+    regions: list[dict[str, Any]] = field(default_factory=list)
 
     def content_hash(self) -> str:
         """A hash of the content: equal for equal knowledge, whatever the YAML layout."""
@@ -101,6 +109,12 @@ def _is_integer(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _is_qualifier_map(value: Any) -> bool:
+    return isinstance(value, dict) and all(
+        _is_text(key) and (item is None or _is_text(item)) for key, item in value.items()
+    )
+
+
 def _is_indicator_list(value: Any) -> bool:
     return isinstance(value, list) and all(
         isinstance(item, dict)
@@ -117,28 +131,34 @@ CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "number": (_is_number, "must be a number"),
     "integer": (_is_integer, "must be a whole number"),
     "indicators": (_is_indicator_list, "must be a list of {term: ..., weight: number}"),
+    "qualifier_map": (_is_qualifier_map, "must map qualifier ids to a term id or ~ (nothing)"),
 }
 
 # Per kind of entry: field name -> (check, required).
 ENTRY_FIELDS: dict[str, dict[str, tuple[str, bool]]] = {
     "sources": {"id": ("text", True), "title": ("text", True), "publisher": ("text", True),
-                "reference": ("text", True)},
+                "reference": ("text", True), "url": ("text", False)},
     "triage_levels": {"id": ("text", True), "rank": ("integer", True), "label": ("text", True),
                       "action": ("text", True), "banner": ("text", False), "call_number": ("text", False),
-                      "sources": ("text_list", True)},
+                      "do_not": ("text", False), "safety_net": ("text", False),
+                      "withholds": ("text_list", False), "sources": ("text_list", True)},
     "terms": {"id": ("text", True), "name": ("text", True), "mention": ("text", True),
-              "synonyms": ("text_list", True), "sources": ("text_list", True)},
+              "synonyms": ("text_list", True), "qualified_by": ("qualifier_map", False),
+              "caution": ("text", False), "withholds": ("text_list", False), "sources": ("text_list", True)},
     "causes": {"id": ("text", True), "name": ("text", True), "explanation": ("text", True),
                "base": ("number", True), "only_with": ("text_list", False),
                "indicators": ("indicators", True), "sources": ("text_list", True)},
     "red_flags": {"id": ("text", True), "name": ("text", True), "level": ("text", True),
                   "all_of": ("text_list", False), "any_of": ("text_list", False),
+                  "and_any_of": ("text_list", False), "none_of": ("text_list", False),
                   "possible_cause": ("text", True), "advice": ("text", True),
                   "sources": ("text_list", True)},
     "advice": {"id": ("text", True), "text": ("text", True), "applies_to": ("text_list", True),
-               "order": ("integer", True), "sources": ("text_list", True)},
+               "order": ("integer", True), "involves": ("text_list", False), "sources": ("text_list", True)},
     "faq": {"id": ("text", True), "question": ("text", True), "answer": ("text", True),
-            "sources": ("text_list", True)},
+            "steps": ("text", False), "involves": ("text_list", False), "sources": ("text_list", True)},
+    "regions": {"id": ("text", True), "name": ("text", True), "emergency_number": ("text", True),
+                "urgent_route": ("text", True)},
 }
 
 # Which sections each file holds, and what kind of entry each section is.
@@ -151,6 +171,7 @@ FILE_SECTIONS: dict[str, dict[str, str]] = {
     "relief.yml": {"relief": "advice"},
     "prevention.yml": {"prevention": "advice"},
     "faq.yml": {"faq": "faq"},
+    "regions.yml": {"regions": "regions"},
 }
 
 
@@ -250,14 +271,27 @@ def load_knowledge(directory: Path = KNOWLEDGE_DIR) -> KnowledgeData:
                 checker.add(entry["_file"], entry["id"], "sources", "must name at least one source")
     _check_triage_levels(checker, data.triage_levels)
     checker.check_references(data.red_flags, "level", level_ids, "triage level")
-    checker.check_references(data.red_flags, "all_of", term_ids, "term")
-    checker.check_references(data.red_flags, "any_of", term_ids, "term")
+    for group in RULE_GROUPS:
+        checker.check_references(data.red_flags, group, term_ids, "term")
     for flag in data.red_flags:
         if not flag.get("all_of") and not flag.get("any_of"):
             checker.add(flag["_file"], flag["id"], "all_of/any_of", "a rule needs at least one term")
-        overlap = set(flag.get("all_of") or []) & set(flag.get("any_of") or [])
-        if overlap:
-            checker.add(flag["_file"], flag["id"], "any_of", f"terms also in all_of: {sorted(overlap)}")
+        if flag.get("and_any_of") and not flag.get("any_of"):
+            checker.add(flag["_file"], flag["id"], "and_any_of", "needs any_of too")
+        seen: dict[str, str] = {}
+        for group in RULE_GROUPS:
+            for term in flag.get(group) or []:
+                if term in seen:
+                    checker.add(flag["_file"], flag["id"], group, f"term '{term}' is also in {seen[term]}")
+                seen.setdefault(term, group)
+    _check_qualifiers(checker, data.terms)
+    _check_withholdings(checker, data)
+    _check_placeholders(checker, data)
+    faq_steps = {entry.get("steps") for entry in data.faq} - {None}
+    for unknown in sorted(faq_steps - set(models.ADVICE_KINDS)):
+        checker.add("faq.yml", "-", "steps", f"unknown kind of steps '{unknown}' (expected: {models.ADVICE_KINDS})")
+    if not data.regions:
+        checker.add("regions.yml", "-", "regions", "at least one region is needed")
     checker.check_references(data.advice, "applies_to", term_ids, "term")
     checker.check_references(data.causes, "only_with", term_ids, "term")
     for cause in data.causes:
@@ -273,6 +307,42 @@ def load_knowledge(directory: Path = KNOWLEDGE_DIR) -> KnowledgeData:
         for entry in kind:
             entry.pop("_file", None)
     return data
+
+
+# A rule's term lists, and the requirement each is stored with.
+RULE_GROUPS = {"all_of": "all", "any_of": "any", "and_any_of": "also_any", "none_of": "none"}
+
+
+def _check_qualifiers(checker: _Checker, terms: list[dict[str, Any]]) -> None:
+    kinds = {term["id"]: term["kind"] for term in terms}
+    for term in terms:
+        for qualifier, becomes in (term.get("qualified_by") or {}).items():
+            if qualifier not in kinds:
+                checker.add(term["_file"], term["id"], "qualified_by", f"unknown term '{qualifier}'")
+            if becomes is not None and becomes not in kinds:
+                checker.add(term["_file"], term["id"], "qualified_by", f"unknown term '{becomes}'")
+
+
+def _check_withholdings(checker: _Checker, data: KnowledgeData) -> None:
+    # A withheld kind of advice that no entry involves is a typo, and would withhold nothing.
+    involved = {action for entry in data.advice + data.faq for action in entry.get("involves") or []}
+    for entry in data.triage_levels + data.terms:
+        for action in entry.get("withholds") or []:
+            if action not in involved:
+                checker.add(entry["_file"], entry["id"], "withholds",
+                            f"no advice or answer involves '{action}' (known: {', '.join(sorted(involved))})")
+
+
+def _check_placeholders(checker: _Checker, data: KnowledgeData) -> None:
+    for kind, entries in data.__dict__.items():
+        if kind == "regions":
+            continue
+        for entry in entries:
+            for field_name, value in entry.items():
+                for name in _PLACEHOLDER.findall(value) if isinstance(value, str) else []:
+                    if name not in PLACEHOLDERS:
+                        checker.add(entry["_file"], entry["id"], field_name,
+                                    f"unknown placeholder '{{{name}}}' (known: {', '.join(PLACEHOLDERS)})")
 
 
 def _check_triage_levels(checker: _Checker, levels: list[dict[str, Any]]) -> None:
@@ -332,7 +402,7 @@ def build_database(directory: Path = KNOWLEDGE_DIR, engine: Engine | None = None
             session.execute(delete(table))
         # Parents first: citations and links have no ORM relationship to order them by.
         rows = _rows(data)
-        parents = (models.Source, models.TriageLevel, models.Term)
+        parents = (models.Source, models.TriageLevel, models.Term, models.Region)
         for batch in ([r for r in rows if isinstance(r, parents)],
                       [r for r in rows if not isinstance(r, parents)]):
             session.add_all(batch)
@@ -370,21 +440,29 @@ def _citations(kind: str, entry: dict[str, Any]) -> list[models.Citation]:
 
 def _rows(data: KnowledgeData) -> list[Any]:
     rows: list[Any] = [
-        models.Source(id=s["id"], title=s["title"], publisher=s["publisher"], reference=s["reference"])
+        models.Source(id=s["id"], title=s["title"], publisher=s["publisher"], reference=s["reference"],
+                      url=s.get("url"))
         for s in data.sources
     ]
+    rows += [models.Region(id=r["id"], name=r["name"], emergency_number=r["emergency_number"],
+                           urgent_route=r["urgent_route"]) for r in data.regions]
     for level in data.triage_levels:
         rows.append(models.TriageLevel(id=level["id"], rank=level["rank"], label=level["label"],
                                        action=level["action"], banner=level.get("banner"),
-                                       call_number=level.get("call_number")))
+                                       call_number=level.get("call_number"), do_not=level.get("do_not"),
+                                       safety_net=level.get("safety_net")))
         rows += _citations("triage_level", level)
+        rows += _withholdings("level", level)
     for term in data.terms:
         phrases = dict.fromkeys(phrase.strip().lower() for phrase in term["synonyms"])
         rows.append(models.Term(
             id=term["id"], kind=term["kind"], name=term["name"], mention=term["mention"],
-            synonyms=[models.Synonym(phrase=phrase) for phrase in phrases],
+            caution=term.get("caution"), synonyms=[models.Synonym(phrase=phrase) for phrase in phrases],
         ))
         rows += _citations("term", term)
+        rows += _withholdings("term", term)
+        rows += [models.TermQualifier(term_id=term["id"], qualifier_id=qualifier, becomes_term_id=becomes)
+                 for qualifier, becomes in (term.get("qualified_by") or {}).items()]
     for cause in data.causes:
         rows.append(models.Cause(
             id=cause["id"], name=cause["name"], explanation=cause["explanation"], base=cause["base"],
@@ -394,12 +472,12 @@ def _rows(data: KnowledgeData) -> list[Any]:
                            for t in dict.fromkeys(cause.get("only_with") or [])],
         ))
         rows += _citations("cause", cause)
-    for flag in data.red_flags:
+    for position, flag in enumerate(data.red_flags):
         conditions = [models.RedFlagCondition(term_id=t, requirement=requirement)
-                      for requirement in ("all", "any") for t in flag.get(f"{requirement}_of") or []]
+                      for group, requirement in RULE_GROUPS.items() for t in flag.get(group) or []]
         rows.append(models.RedFlag(
-            id=flag["id"], name=flag["name"], level_id=flag["level"],
-            possible_cause=flag["possible_cause"], advice=flag["advice"], conditions=conditions,
+            id=flag["id"], name=flag["name"], level_id=flag["level"], possible_cause=flag["possible_cause"],
+            advice=flag["advice"], position=position, conditions=conditions,
         ))
         rows += _citations("red_flag", flag)
     for item in data.advice:
@@ -408,7 +486,20 @@ def _rows(data: KnowledgeData) -> list[Any]:
             targets=[models.AdviceTarget(term_id=t) for t in dict.fromkeys(item["applies_to"])],
         ))
         rows += _citations("advice", item)
+        rows += _actions("advice", item)
     for answer in data.faq:
-        rows.append(models.FaqAnswer(id=answer["id"], question=answer["question"], answer=answer["answer"]))
+        rows.append(models.FaqAnswer(id=answer["id"], question=answer["question"], answer=answer["answer"],
+                                     steps=answer.get("steps")))
         rows += _citations("faq", answer)
+        rows += _actions("faq", answer)
     return rows
+
+
+def _withholdings(owner_kind: str, entry: dict[str, Any]) -> list[models.WithheldAction]:
+    return [models.WithheldAction(owner_kind=owner_kind, owner_id=entry["id"], action=action)
+            for action in dict.fromkeys(entry.get("withholds") or [])]
+
+
+def _actions(entry_kind: str, entry: dict[str, Any]) -> list[models.EntryAction]:
+    return [models.EntryAction(entry_kind=entry_kind, entry_id=entry["id"], action=action)
+            for action in dict.fromkeys(entry.get("involves") or [])]

@@ -19,7 +19,7 @@ from sqlalchemy.orm import declarative_base, relationship
 
 # Bump when the tables change, so that a database built by older code is
 # recognised and rebuilt instead of half-read.
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 
 TRIAGE_LEVELS = ("emergency", "urgent", "see_doctor", "self_care")
 TERM_KINDS = (
@@ -31,8 +31,16 @@ TERM_KINDS = (
     "medicine_class",
     "condition",
     "finding",
+    # Words that change what a finding said in the same clause means ("always",
+    # "after my run"), and phrases that only look like one ("Red Bull"). Neither
+    # is ever an entity of its own.
+    "qualifier",
+    "look_alike",
 )
 ADVICE_KINDS = ("relief", "prevention")
+# How a red-flag rule uses a term: every `all` term, at least one `any` term,
+# at least one `also_any` term (a second group), and no `none` term.
+CONDITION_REQUIREMENTS = ("all", "any", "also_any", "none")
 
 Base = declarative_base()
 
@@ -51,6 +59,7 @@ class Source(Base):
     title = Column(Text, nullable=False)
     publisher = Column(Text, nullable=False)
     reference = Column(Text, nullable=False)
+    url = Column(Text)
 
 
 class Citation(Base):
@@ -70,8 +79,50 @@ class Term(Base):
     kind = Column(String(32), nullable=False, index=True)
     name = Column(Text, nullable=False)
     mention = Column(Text, nullable=False)
+    # Said to the person whenever this term is known (a safeguard for a group).
+    caution = Column(Text)
     synonyms = relationship("Synonym", cascade="all, delete-orphan", lazy="selectin")
     __table_args__ = (CheckConstraint(f"kind IN {TERM_KINDS}", name="term_kind"),)
+
+
+class TermQualifier(Base):
+    """A finding said in the same clause as `qualifier_id` means `becomes_term_id`
+    instead (NULL: nothing that counts), e.g. "always" + cold feet."""
+
+    __tablename__ = "term_qualifiers"
+    term_id = Column(String(64), ForeignKey("terms.id"), primary_key=True)
+    qualifier_id = Column(String(64), ForeignKey("terms.id"), primary_key=True)
+    becomes_term_id = Column(String(64), ForeignKey("terms.id"))
+
+
+class WithheldAction(Base):
+    """A kind of advice (massage, heat, ...) never given once `owner_id` (a triage
+    level or a term) applies to the person."""
+
+    __tablename__ = "withheld_actions"
+    owner_kind = Column(String(16), primary_key=True)
+    owner_id = Column(String(64), primary_key=True)
+    action = Column(String(32), primary_key=True)
+    __table_args__ = (CheckConstraint("owner_kind IN ('level', 'term')", name="withholding_owner"),)
+
+
+class EntryAction(Base):
+    """A kind of advice (massage, heat, ...) that an advice step or FAQ answer involves."""
+
+    __tablename__ = "entry_actions"
+    entry_kind = Column(String(16), primary_key=True)
+    entry_id = Column(String(64), primary_key=True)
+    action = Column(String(32), primary_key=True)
+
+
+class Region(Base):
+    """Emergency number and same-day route of the clinic's region (CLINIC_REGION)."""
+
+    __tablename__ = "regions"
+    id = Column(String(16), primary_key=True)
+    name = Column(Text, nullable=False)
+    emergency_number = Column(String(16), nullable=False)
+    urgent_route = Column(Text, nullable=False)
 
 
 class Synonym(Base):
@@ -90,6 +141,10 @@ class TriageLevel(Base):
     # call button dials; only the levels that need acting on now have them.
     banner = Column(Text)
     call_number = Column(String(32))
+    # What not to do until seen (urgent and emergency levels).
+    do_not = Column(Text)
+    # What would make it worth getting help (the self-care level; the fallback reply).
+    safety_net = Column(Text)
 
 
 class Cause(Base):
@@ -129,19 +184,21 @@ class RedFlag(Base):
     level_id = Column(String(32), ForeignKey("triage_levels.id"), nullable=False)
     possible_cause = Column(Text, nullable=False)
     advice = Column(Text, nullable=False)
+    # The rule's place in red_flags.yml: within a level, earlier is more serious.
+    position = Column(Integer, nullable=False)
     level = relationship("TriageLevel", lazy="joined")
     conditions = relationship("RedFlagCondition", cascade="all, delete-orphan", lazy="selectin")
 
 
 class RedFlagCondition(Base):
-    """`requirement` is 'all' (every such term needed) or 'any' (one is enough)."""
+    """`requirement`: one of CONDITION_REQUIREMENTS."""
 
     __tablename__ = "red_flag_conditions"
     red_flag_id = Column(String(64), ForeignKey("red_flags.id"), primary_key=True)
     term_id = Column(String(64), ForeignKey("terms.id"), primary_key=True)
     requirement = Column(String(8), nullable=False)
     __table_args__ = (
-        CheckConstraint("requirement IN ('all', 'any')", name="requirement_kind"),
+        CheckConstraint(f"requirement IN {CONDITION_REQUIREMENTS}", name="requirement_kind"),
     )
 
 
@@ -168,3 +225,5 @@ class FaqAnswer(Base):
     id = Column(String(64), primary_key=True)
     question = Column(Text, nullable=False)
     answer = Column(Text, nullable=False)
+    # 'relief' or 'prevention': the answer is followed by the steps that suit the person.
+    steps = Column(String(16))

@@ -3,9 +3,13 @@
 - `rank_causes`: likely causes for what a person told us, each with the reason.
 - `triage`: one triage level for the findings a person HAS, with the red flags
   that matched. The most severe matched level wins; no match is self-care.
-- `advice_for`: relief or prevention steps, those that fit the person first.
-- `faq_answer`: the answer for an FAQ topic.
+- `safeguards`: what must not be suggested to this person (massage of a leg
+  with a suspected clot, heat with reduced feeling, ...) and what to say instead.
+- `advice_for`: relief or prevention steps, those that fit the person first,
+  without any step the safeguards withhold.
+- `faq_answer`: the answer for an FAQ topic, under the same safeguards.
 
+Texts are filled in for the clinic's region (`{emergency_number}`, ...).
 Every function takes an open `Session`; callers own the session.
 """
 
@@ -15,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import groupby
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from knowledge_base import models
@@ -24,6 +28,30 @@ from knowledge_base.db import shared_engine
 
 class KnowledgeBaseNotReady(RuntimeError):
     """The database is missing, empty or from another schema version."""
+
+
+DEFAULT_REGION = "us"
+
+
+@dataclass(frozen=True)
+class RegionInfo:
+    id: str
+    emergency_number: str
+    urgent_route: str
+
+    def fill(self, text: str | None) -> str | None:
+        """The text with this region's emergency number and same-day route."""
+        if text is None:
+            return None
+        return text.replace("{emergency_number}", self.emergency_number).replace("{urgent_route}", self.urgent_route)
+
+
+def region_info(session: Session, region: str = DEFAULT_REGION) -> RegionInfo:
+    row = session.get(models.Region, region)
+    if row is None:
+        known = ", ".join(session.scalars(select(models.Region.id).order_by(models.Region.id)))
+        raise KnowledgeBaseNotReady(f"Unknown clinic region '{region}' (CLINIC_REGION); known: {known}.")
+    return RegionInfo(row.id, row.emergency_number, row.urgent_route)
 
 
 @dataclass(frozen=True)
@@ -54,6 +82,8 @@ class TriageResult:
     red_flags: tuple[MatchedRedFlag, ...]
     banner: str | None = None
     call_number: str | None = None
+    do_not: str | None = None
+    safety_net: str | None = None
 
     @property
     def findings(self) -> list[str]:
@@ -66,6 +96,17 @@ class AdviceStep:
     id: str
     text: str
     tailored: bool
+
+
+@dataclass(frozen=True)
+class Safeguards:
+    """For one person: the triage level, the kinds of advice not to give them
+    (massage, heat, ...), and what to tell them instead (the level's "don't",
+    then each known term's caution)."""
+
+    triage: TriageResult
+    withheld: frozenset[str]
+    warnings: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -162,42 +203,50 @@ def rank_causes(session: Session, known_terms: Iterable[str], limit: int = 3) ->
     return ranked[:limit]
 
 
-def triage(session: Session, present_terms: Iterable[str]) -> TriageResult:
-    """The triage level for the terms a person has; absent findings must not be passed."""
+def triage(session: Session, present_terms: Iterable[str], region: str = DEFAULT_REGION) -> TriageResult:
+    """The triage level for the terms a person has; absent findings must not be passed.
+
+    A rule matches when all its `all` terms, one of its `any` terms, one of its
+    `also_any` terms (if it has any) and none of its `none` terms are present.
+    The matched rules come most severe first: by level, then by their order in
+    red_flags.yml (more serious first within a level).
+    """
     present = set(present_terms)
     # One statement for every rule and its conditions: this runs on every message,
     # and loading the rules as ORM objects was a fifth of the action server's time.
     rules = session.execute(
         select(models.RedFlag.id, models.RedFlag.name, models.RedFlag.level_id, models.TriageLevel.rank,
-               models.RedFlag.possible_cause, models.RedFlag.advice,
+               models.RedFlag.position, models.RedFlag.possible_cause, models.RedFlag.advice,
                models.RedFlagCondition.term_id, models.RedFlagCondition.requirement)
         .join(models.TriageLevel, models.TriageLevel.id == models.RedFlag.level_id)
         .join(models.RedFlagCondition, models.RedFlagCondition.red_flag_id == models.RedFlag.id)
         .order_by(models.RedFlag.id, models.RedFlagCondition.term_id)
     ).all()
+    place = region_info(session, region)
     matched = []
-    for _, conditions in groupby(rules, key=lambda row: row.id):
-        conditions = list(conditions)
-        required = [c.term_id for c in conditions if c.requirement == "all"]
-        alternatives = [c.term_id for c in conditions if c.requirement == "any"]
-        if not all(term in present for term in required):
+    for _, group in groupby(rules, key=lambda row: row.id):
+        conditions = list(group)
+        terms = {requirement: [c.term_id for c in conditions if c.requirement == requirement]
+                 for requirement in models.CONDITION_REQUIREMENTS}
+        if not all(term in present for term in terms["all"]) or any(term in present for term in terms["none"]):
             continue
-        hits = [term for term in alternatives if term in present]
-        if alternatives and not hits:
+        hits = [term for need in ("any", "also_any") for term in terms[need] if term in present]
+        if any(terms[need] and not set(terms[need]) & present for need in ("any", "also_any")):
             continue
         flag = conditions[0]
-        matched.append((flag.rank, MatchedRedFlag(
+        matched.append(((flag.rank, flag.position), MatchedRedFlag(
             id=flag.id, name=flag.name, level=flag.level_id, possible_cause=flag.possible_cause,
-            advice=flag.advice, terms=tuple(required + hits),
+            advice=place.fill(flag.advice), terms=tuple(terms["all"] + hits),
         )))
-    matched.sort(key=lambda pair: (-pair[0], pair[1].id))
+    matched.sort(key=lambda pair: (-pair[0][0], pair[0][1]))
     level_id = matched[0][1].level if matched else "self_care"
     level = session.get(models.TriageLevel, level_id)
     if level is None:
         raise KnowledgeBaseNotReady(f"Triage level '{level_id}' is missing. Run `make kb`.")
-    return TriageResult(level=level.id, label=level.label, action=level.action,
-                        red_flags=tuple(flag for _, flag in matched), banner=level.banner,
-                        call_number=level.call_number)
+    return TriageResult(level=level.id, label=level.label, action=place.fill(level.action),
+                        red_flags=tuple(flag for _, flag in matched), banner=place.fill(level.banner),
+                        call_number=place.fill(level.call_number), do_not=place.fill(level.do_not),
+                        safety_net=place.fill(level.safety_net))
 
 
 def is_more_severe(session: Session, level: str, than: str | None) -> bool:
@@ -206,13 +255,47 @@ def is_more_severe(session: Session, level: str, than: str | None) -> bool:
     return ranks[level] > ranks.get(than or "", 0)
 
 
-def advice_for(session: Session, kind: str, known_terms: Iterable[str], limit: int = 4) -> list[AdviceStep]:
-    """Relief or prevention steps: those aimed at a known term first, then general ones."""
+def safeguards(session: Session, known_terms: Iterable[str], region: str = DEFAULT_REGION) -> Safeguards:
+    """What must not be suggested to a person who told us `known_terms`, and why.
+
+    The triage level withholds what its `withholds` lists (no massage, heat or
+    stretching of a leg that may have a clot); so does every known term (no
+    heat with neuropathy, no extra fluids on dialysis, ...).
+    """
+    known = set(known_terms)
+    result = triage(session, known, region)
+    withheld = frozenset(session.scalars(select(models.WithheldAction.action).where(or_(
+        (models.WithheldAction.owner_kind == "level") & (models.WithheldAction.owner_id == result.level),
+        (models.WithheldAction.owner_kind == "term") & models.WithheldAction.owner_id.in_(known),
+    ))))
+    place = region_info(session, region)
+    cautions = session.scalars(select(models.Term.caution).where(
+        models.Term.id.in_(known), models.Term.caution.is_not(None)).order_by(models.Term.kind, models.Term.id))
+    warnings = ([result.do_not] if result.do_not else []) + [place.fill(text) for text in cautions]
+    return Safeguards(result, withheld, tuple(text for text in warnings if text))
+
+
+def _withheld_entries(session: Session, entry_kind: str, withheld: frozenset[str]) -> set[str]:
+    if not withheld:
+        return set()
+    return set(session.scalars(select(models.EntryAction.entry_id).where(
+        models.EntryAction.entry_kind == entry_kind, models.EntryAction.action.in_(withheld))))
+
+
+def advice_for(session: Session, kind: str, known_terms: Iterable[str], limit: int = 4,
+               guard: Safeguards | None = None, region: str = DEFAULT_REGION) -> list[AdviceStep]:
+    """Relief or prevention steps: those aimed at a known term first, then general ones,
+    leaving out every step that involves something the safeguards withhold."""
     if kind not in models.ADVICE_KINDS:
         raise ValueError(f"unknown advice kind {kind!r}; expected one of {models.ADVICE_KINDS}")
     known = set(known_terms)
+    guard = guard or safeguards(session, known, region)
+    unsafe = _withheld_entries(session, "advice", guard.withheld)
+    place = region_info(session, region)
     tailored, general = [], []
     for item in session.scalars(select(models.Advice).where(models.Advice.kind == kind)):
+        if item.id in unsafe:
+            continue
         targets = {t.term_id for t in item.targets}
         if not targets:
             general.append(item)
@@ -220,19 +303,40 @@ def advice_for(session: Session, kind: str, known_terms: Iterable[str], limit: i
             tailored.append(item)
     tailored.sort(key=lambda a: (a.order, a.id))
     general.sort(key=lambda a: (a.order, a.id))
-    steps = [AdviceStep(a.id, a.text, True) for a in tailored]
-    steps += [AdviceStep(a.id, a.text, False) for a in general]
+    steps = [AdviceStep(a.id, place.fill(a.text), True) for a in tailored]
+    steps += [AdviceStep(a.id, place.fill(a.text), False) for a in general]
     return steps[:limit]
 
 
-def faq_answer(session: Session, topic: str) -> FaqEntry | None:
+def faq_answer(session: Session, topic: str, known_terms: Iterable[str] = (),
+               region: str = DEFAULT_REGION) -> FaqEntry | None:
+    """The answer for `topic`, safe for a person who told us `known_terms`.
+
+    An answer built from steps (relief, prevention) lists only the steps that
+    suit the person. A fixed answer that involves something withheld from them
+    is not given; they are told what to do instead (the safeguards' warnings).
+    Once a level with a "don't" applies (urgent, emergency), steps are not
+    offered at all: what to do is to get seen, and what not to do.
+    """
     entry = session.get(models.FaqAnswer, topic)
     if entry is None:
         return None
+    known = set(known_terms)
+    guard = safeguards(session, known, region)
+    place = region_info(session, region)
+    act_now = guard.triage.do_not is not None
+    if (entry.steps and act_now) or topic in _withheld_entries(session, "faq", guard.withheld):
+        answer = "\n".join([*guard.warnings, guard.triage.action])
+    elif entry.steps:
+        steps = advice_for(session, entry.steps, known, limit=5, guard=guard, region=region)
+        parts = [place.fill(entry.answer), *(f"• {step.text}" for step in steps)]
+        answer = "\n".join(part for part in [*guard.warnings, *parts] if part)
+    else:
+        answer = place.fill(entry.answer)
     titles = session.scalars(
         select(models.Source.publisher)
         .join(models.Citation, models.Citation.source_id == models.Source.id)
         .where(models.Citation.entry_kind == "faq", models.Citation.entry_id == topic)
         .order_by(models.Source.id)
     ).all()
-    return FaqEntry(entry.id, entry.question, entry.answer, tuple(titles))
+    return FaqEntry(entry.id, entry.question, answer, tuple(titles))

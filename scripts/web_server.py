@@ -3,7 +3,8 @@
 The page is what a clinic's own site would hold: one element and one script
 tag. This server fills in the Rasa server's URL and, when the Rasa server
 requires one (SOCKETIO_JWT_KEY), a token valid for an hour, as a clinic's
-site would mint it for each visitor.
+site would mint it for each visitor, and the emergency number of the
+clinic's region.
 """
 
 from __future__ import annotations
@@ -11,11 +12,15 @@ from __future__ import annotations
 import html
 import os
 import time
+from functools import lru_cache
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import jwt
+
+from actions.clinic import clinic_from_environment
+from knowledge_base.loader import load_knowledge
 
 WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
 TOKEN_LIFETIME_SECONDS = 3600
@@ -27,6 +32,16 @@ def visitor_token(key: str | None) -> str:
     now = int(time.time())
     return jwt.encode({"sub": "website-visitor", "iat": now, "exp": now + TOKEN_LIFETIME_SECONDS}, key,
                       algorithm="HS256")
+
+
+@lru_cache(maxsize=1)
+def emergency_number() -> str:
+    """The emergency number of the clinic's region (CLINIC_REGION), from data/knowledge/regions.yml."""
+    region = clinic_from_environment().region
+    numbers = {r["id"]: r["emergency_number"] for r in load_knowledge().regions}
+    if region not in numbers:
+        raise SystemExit(f"Unknown CLINIC_REGION '{region}'; known: {', '.join(sorted(numbers))}.")
+    return numbers[region]
 
 
 class DemoPageHandler(SimpleHTTPRequestHandler):
@@ -48,6 +63,7 @@ class DemoPageHandler(SimpleHTTPRequestHandler):
         page = (WEB_ROOT / "index.html").read_text()
         page = page.replace("{{server_url}}", html.escape(server_url, quote=True))
         page = page.replace("{{token}}", html.escape(visitor_token(os.environ.get("SOCKETIO_JWT_KEY")), quote=True))
+        page = page.replace("{{emergency_number}}", html.escape(emergency_number(), quote=True))
         body = page.encode()
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", "text/html; charset=utf-8")

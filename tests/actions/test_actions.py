@@ -8,57 +8,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.actions import (
     ActionAnswerFaq,
-    ActionAssessCramps,
     ActionOfferBooking,
     ActionReliefNow,
     ActionUnderstandTurn,
     ValidateCrampForm,
     known_terms,
 )
-from knowledge_base.db import KNOWLEDGE_DIR, make_engine
-from knowledge_base.loader import build_database
-
-
-@pytest.fixture(scope="module", autouse=True)
-def knowledge_base_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('kb') / 'knowledge_base.sqlite3'}"
-    build_database(KNOWLEDGE_DIR, make_engine(url))
-    patcher = pytest.MonkeyPatch()
-    patcher.setenv("KB_DATABASE_URL", url)
-    yield url
-    patcher.undo()
-
-
-def tracker_with(message: dict[str, Any] | None = None, **slots: Any) -> Tracker:
-    latest = {"text": "", "intent": {}, "entities": [], **(message or {})}
-    return Tracker(
-        sender_id="test", slots=slots, latest_message=latest,
-        events=[], paused=False, followup_action=None, active_loop={}, latest_action_name=None,
-    )
-
-
-def run(action: Any, message: dict[str, Any] | None = None, **slots: Any) -> tuple[list[dict], list]:
-    dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, tracker_with(message, **slots), domain={}))
-    return dispatcher.messages, events
-
-
-def run_assessment(**slots: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    return run(ActionAssessCramps(), **slots)
-
-
-def texts(messages: list[dict[str, Any]]) -> str:
-    return "\n".join(m["text"] for m in messages if m.get("text"))
-
-
-def payloads(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [m["custom"] for m in messages if m.get("custom")]
+from tests.actions.helpers import payloads, run, run_assessment, texts, tracker_with
 
 
 def test_known_terms_reads_every_slot_once() -> None:
@@ -73,7 +34,7 @@ def test_night_calf_cramps_get_causes_relief_and_prevention() -> None:
     assert "From what you told me (cramps at night in the calf), the most likely causes are:" in reply
     assert "1. Ordinary night cramps with no single cause: cramps at night in the calf" in reply
     assert "During a cramp:\n• Straighten your leg and pull your foot and toes up towards you" in reply
-    assert "To prevent the next one:\n• Stretch your calves for a few minutes every day" in reply
+    assert "To prevent the next one:\n• Stretching your calves for a few minutes every day" in reply
     assert "Call the clinic if cramps become frequent" in reply
     assert payloads(messages) == [{"triage_level": "self_care"}]
     assert [b["title"] for b in messages[-1]["buttons"]] == ["More on prevention", "When to see a doctor"]
@@ -91,15 +52,16 @@ def test_swollen_red_calf_ends_with_a_same_day_offer_and_no_self_care_advice(mon
     messages, events = run_assessment(cramp_location="calf", findings=["leg_swelling", "redness"])
     reply = texts(messages)
     assert reply.startswith("Please arrange to be seen today. You can call the clinic on 555-0199")
-    assert "massage" not in reply.lower() and "During a cramp" not in reply
+    assert "During a cramp" not in reply and "To prevent" not in reply
+    assert "don't rub, massage or heat the leg" in reply and "call 911" in reply
     assert payloads(messages) == [{"triage_level": "urgent", "banner": "Get seen today"}]
     assert events == [SlotSet("red_flags", ["leg_swelling", "redness"]), SlotSet("triage_level", "urgent")]
 
 
 def test_after_an_emergency_the_answer_only_repeats_to_get_help() -> None:
     messages, events = run_assessment(findings=["breathlessness"])
-    assert texts(messages) == ("I've stopped my questions so you can get help now. If you can't call yourself, "
-                               "ask someone near you to call 911 for you.")
+    assert texts(messages) == ("I've stopped my questions so you can get help now. Call 911 now. Do not wait to "
+                               "see if it passes. If you can't call, ask someone near you to call for you.")
     assert payloads(messages) == [{"triage_level": "emergency", "banner": "Call 911 now", "call_number": "911"}]
     assert SlotSet("triage_level", "emergency") in events
 
@@ -207,8 +169,10 @@ def required(**slots: Any) -> list[str]:
 
 
 def test_the_form_asks_everything_by_default_and_skips_what_cannot_be_answered() -> None:
-    assert required() == ["cramp_location", "cramp_timing", "cramp_frequency", "warning_screen"]
-    assert required(unanswered=["cramp_timing"]) == ["cramp_location", "cramp_frequency", "warning_screen"]
+    # The warning-sign screen first, unless a sign was already described.
+    assert required() == ["warning_screen", "cramp_location", "cramp_timing", "cramp_frequency"]
+    assert required(unanswered=["cramp_timing"]) == ["warning_screen", "cramp_location", "cramp_frequency"]
+    assert required(findings=["tingling"]) == ["cramp_location", "cramp_timing", "cramp_frequency", "warning_screen"]
 
 
 @pytest.mark.parametrize("level", ["emergency", "urgent"])

@@ -15,10 +15,12 @@ import subprocess
 import time
 import urllib.parse
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -73,6 +75,40 @@ class RunningServer:
 
 def reply_texts(replies: list[dict]) -> str:
     return "\n".join(reply.get("text", "") for reply in replies)
+
+
+def post_json(url: str, body: dict[str, Any]) -> Any:
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
+
+
+class Conversation:
+    def __init__(self, server: RunningServer) -> None:
+        self.server = server
+        self.sender = f"e2e-{uuid.uuid4().hex}"
+
+    def say(self, text: str) -> list[dict[str, Any]]:
+        return post_json(f"{self.server.url}/webhooks/rest/webhook", {"sender": self.sender, "message": text})
+
+    def slots(self) -> dict[str, Any]:
+        url = f"{self.server.url}/conversations/{self.sender}/tracker?token={self.server.token}"
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return json.loads(response.read())["slots"]
+
+
+def text_of(replies: list[dict[str, Any]]) -> str:
+    return "\n".join(r["text"] for r in replies if "text" in r)
+
+
+def triage_payloads(replies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [r["custom"] for r in replies if "custom" in r]
+
+
+@pytest.fixture
+def chat(rasa_server: RunningServer) -> Conversation:
+    return Conversation(rasa_server)
 
 
 @pytest.fixture(scope="session")

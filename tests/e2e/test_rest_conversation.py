@@ -3,49 +3,13 @@ over the REST channel, with the contract slots read back through the tracker API
 
 from __future__ import annotations
 
-import json
 import urllib.error
 import urllib.request
-import uuid
 from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import RunningServer
-
-
-def post_json(url: str, body: dict[str, Any]) -> Any:
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return json.loads(response.read())
-
-
-class Conversation:
-    def __init__(self, server: RunningServer) -> None:
-        self.server = server
-        self.sender = f"e2e-{uuid.uuid4().hex}"
-
-    def say(self, text: str) -> list[dict[str, Any]]:
-        return post_json(f"{self.server.url}/webhooks/rest/webhook", {"sender": self.sender, "message": text})
-
-    def slots(self) -> dict[str, Any]:
-        url = f"{self.server.url}/conversations/{self.sender}/tracker?token={self.server.token}"
-        with urllib.request.urlopen(url, timeout=30) as response:
-            return json.loads(response.read())["slots"]
-
-
-def text_of(replies: list[dict[str, Any]]) -> str:
-    return "\n".join(r["text"] for r in replies if "text" in r)
-
-
-def triage_payloads(replies: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [r["custom"] for r in replies if "custom" in r]
-
-
-@pytest.fixture
-def chat(rasa_server: RunningServer) -> Conversation:
-    return Conversation(rasa_server)
+from tests.e2e.conftest import Conversation, text_of, triage_payloads
 
 
 def test_the_first_reply_says_once_that_it_is_not_a_clinician(chat: Conversation) -> None:
@@ -56,9 +20,10 @@ def test_the_first_reply_says_once_that_it_is_not_a_clinician(chat: Conversation
 
 
 def test_only_missing_questions_are_asked_then_the_answer_comes(chat: Conversation) -> None:
-    assert text_of(chat.say("my calves seize up at night")).endswith("How often do you get them?")
-    assert "One safety question" in text_of(chat.say("every night"))
-    replies = chat.say("none of these")
+    # The warning-sign screen first, then only what is still missing.
+    assert text_of(chat.say("my calves seize up at night")).endswith("given birth in the last six weeks?")
+    assert text_of(chat.say("none of these")).endswith("How often do you get them?")
+    replies = chat.say("every night")
     text = text_of(replies)
     assert "From what you told me (cramps at night in the calf several times a week)" in text
     assert "1. Ordinary night cramps with no single cause" in text
@@ -85,7 +50,8 @@ def test_a_swollen_red_calf_is_urgent_at_once(chat: Conversation) -> None:
     replies = chat.say("my calf is swollen and red")
     text = text_of(replies)
     assert text.startswith("Get seen today")
-    assert "deep vein thrombosis" in text and "massage" not in text.lower()
+    assert "deep vein thrombosis" in text and "don't rub, massage or heat the leg" in text
+    assert "During a cramp" not in text and "Let's ease it" not in text
     assert {"triage_level": "urgent", "banner": "Get seen today"} in triage_payloads(replies)
     slots = chat.slots()
     assert slots["triage_level"] == "urgent"
@@ -95,7 +61,7 @@ def test_a_swollen_red_calf_is_urgent_at_once(chat: Conversation) -> None:
 def test_denied_findings_never_count(chat: Conversation) -> None:
     replies = chat.say("no swelling or redness, just cramps in my calf at night")
     assert triage_payloads(replies) == []
-    assert text_of(replies).endswith("How often do you get them?")
+    assert "one safety question" in text_of(replies)  # denying two signs is not denying them all
     slots = chat.slots()
     assert not slots["findings"] and slots["red_flags"] == []
     assert sorted(slots["denied_findings"]) == ["leg_swelling", "redness"]
@@ -110,7 +76,7 @@ def test_a_correction_replaces_the_old_value(chat: Conversation) -> None:
 
 def test_a_cramp_right_now_gets_relief_before_questions(chat: Conversation) -> None:
     text = text_of(chat.say("i have a cramp right now in my calf"))
-    assert text.index("Let's ease it first") < text.index("When do they usually come on?")
+    assert text.index("Let's ease it first") < text.index("one safety question")
     assert "Straighten your leg and pull your foot and toes up towards you" in text
 
 

@@ -88,13 +88,15 @@ def test_the_signature_helper_signs_exactly_as_slack_does() -> None:
 def test_a_signed_message_is_answered_with_the_buttons_as_slack_blocks(slack_user: SlackUser) -> None:
     status, _ = slack_user.post(slack_user.event("I get cramps in my calves at night"))
     assert status == 200
-    question = slack_user.wait_for_reply("How often do you get them?")
+    question = slack_user.wait_for_reply("one safety question")
     assert question.headers["authorization"] == "Bearer " + slack_user.server.channel_env["SLACK_BOT_TOKEN"]
     actions = [block for block in question.fields["blocks"] if block["type"] == "actions"]
-    titles = [element["text"]["text"] for element in actions[0]["elements"]]
-    assert titles == ["Now and then", "About once a week", "Several times a week or more"]
-    assert all(element["type"] == "button" and element["value"].startswith("/inform")
-               for element in actions[0]["elements"])
+    titles = [element["text"]["text"] for block in actions for element in block["elements"]]
+    # Ten buttons, in actions blocks of five (Rasa's own Slack output would drop them all).
+    assert [len(block["elements"]) for block in actions] == [5, 5]
+    assert titles[:2] == ["Swelling, redness or warmth", "Numbness or weakness"] and titles[-1] == "None of these"
+    assert all(element["type"] == "button" and element["value"].startswith(("/inform", "/deny"))
+               for block in actions for element in block["elements"])
     assert slack_user.user_messages() == ["I get cramps in my calves at night"]
 
 
@@ -102,7 +104,7 @@ def test_an_emergency_shows_the_banner_as_a_block(slack_user: SlackUser) -> None
     slack_user.post(slack_user.event("my calf is swollen and I can't breathe"))
     banner = slack_user.wait_for_reply("CALL 911 NOW", ignore_case=False)
     assert banner.fields["blocks"] == [{"type": "section", "text": {"type": "mrkdwn", "text": "*🚨 CALL 911 NOW*"}}]
-    advice = slack_user.wait_for_reply("Call 911 now (999 in the UK")
+    advice = slack_user.wait_for_reply("Call 911 now. Do not wait")
     replies = slack_user.replies()
     assert replies.index(banner) < replies.index(advice), "the banner comes before the advice"
 

@@ -7,7 +7,7 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from knowledge_base import models
+from knowledge_base import models, queries
 
 
 def all_patient_texts(kb: Session) -> dict[str, str]:
@@ -68,5 +68,24 @@ def test_quinine_and_magnesium_answers_advise_against(kb: Session) -> None:
     assert "unlikely to help" in magnesium
 
 
-def test_emergency_level_says_call_911_now(kb: Session) -> None:
-    assert kb.get(models.TriageLevel, "emergency").action.startswith("Call 911 now")
+def test_emergency_level_says_call_the_regions_number_now(kb: Session) -> None:
+    assert kb.get(models.TriageLevel, "emergency").action.startswith("Call {emergency_number} now")
+    us, uk = queries.triage(kb, ["chest_pain"]), queries.triage(kb, ["chest_pain"], region="uk")
+    assert (us.action.startswith("Call 911 now"), us.banner, us.call_number) == (True, "Call 911 now", "911")
+    assert (uk.action.startswith("Call 999 now"), uk.banner, uk.call_number) == (True, "Call 999 now", "999")
+    assert "NHS 111" in queries.triage(kb, ["leg_swelling"], region="uk").action
+
+
+def test_no_text_writes_an_emergency_number_itself(kb: Session) -> None:
+    # One number per clinic: every text says {emergency_number}, filled in from regions.yml.
+    texts = all_patient_texts(kb)
+    texts |= {f"term:{t.id}": t.caution for t in kb.scalars(select(models.Term)) if t.caution}
+    texts |= {f"level:{t.id}:{field}": getattr(t, field) or "" for t in kb.scalars(select(models.TriageLevel))
+              for field in ("banner", "call_number", "do_not", "safety_net")}
+    assert {key: text for key, text in texts.items() if re.search(r"\b(911|999|112)\b", text)} == {}
+
+
+def test_no_entry_cites_the_notes_file_and_every_source_can_be_found(kb: Session) -> None:
+    for source in kb.scalars(select(models.Source)):
+        assert "clinical-notes" not in source.reference, source.id
+        assert source.url or source.reference.startswith("shared/reference/"), source.id

@@ -63,7 +63,7 @@ def test_changed_yaml_replaces_the_content(empty_engine: Engine, knowledge_copy:
     assert build_database(knowledge_copy, empty_engine).changed
     with Session(empty_engine) as session:
         assert session.get(models.FaqAnswer, "what_is_a_cramp").answer == "A reworded answer a clinician wrote."
-        assert session.scalar(select(func.count()).select_from(models.FaqAnswer)) == 19
+        assert session.scalar(select(func.count()).select_from(models.FaqAnswer)) == 21
 
 
 def _drop_cause_explanation(content: dict) -> None:
@@ -98,9 +98,38 @@ def _misspelled_field(content: dict) -> None:
     content["faq"][2]["answr"] = content["faq"][2].pop("answer")
 
 
+def _hard_coded_placeholder(content: dict) -> None:
+    content["faq"][2]["answer"] += " Call {emergency}."
+
+
+def _withheld_typo(content: dict) -> None:
+    content["triage_levels"][0]["withholds"].append("masage")
+
+
+def _unknown_qualifier(content: dict) -> None:
+    content["findings"][0]["qualified_by"]["both_leggs"] = None
+
+
+def _term_in_two_groups(content: dict) -> None:
+    content["red_flags"][0]["none_of"] = ["breathlessness"]
+
+
+def _no_region(content: dict) -> None:
+    content["regions"] = []
+
+
 @pytest.mark.parametrize(
     ("file", "change", "expected"),
     [
+        ("faq.yml", _hard_coded_placeholder,
+         "faq.yml: entry 'duration', field 'answer': unknown placeholder '{emergency}'"),
+        ("triage_levels.yml", _withheld_typo,
+         "triage_levels.yml: entry 'emergency', field 'withholds': no advice or answer involves 'masage'"),
+        ("vocabulary.yml", _unknown_qualifier,
+         "vocabulary.yml: entry 'leg_swelling', field 'qualified_by': unknown term 'both_leggs'"),
+        ("red_flags.yml", _term_in_two_groups,
+         "red_flags.yml: entry 'pulmonary_embolism_signs', field 'none_of': term 'breathlessness' is also in any_of"),
+        ("regions.yml", _no_region, "regions.yml: entry '-', field 'regions': at least one region is needed"),
         ("causes.yml", _drop_cause_explanation,
          "causes.yml: entry 'muscle_fatigue', field 'explanation': is missing"),
         ("causes.yml", _misspell_indicator,

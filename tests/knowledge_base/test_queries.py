@@ -74,7 +74,8 @@ def test_nothing_known_gives_the_most_common_causes(kb: Session) -> None:
         (["weakness"], "urgent", "new_weakness_or_loss_of_feeling"),
         (["heavy_fluid_loss"], "urgent", "heavy_fluid_loss"),
         (["foot_wound"], "urgent", "critical_limb_ischaemia"),
-        (["tetanus_risk"], "urgent", "tetanus_or_toxin"),
+        (["tetanus_risk"], "urgent", "tetanus_risk"),
+        (["toxin_exposure"], "urgent", "toxin_exposure"),
         (["claudication"], "see_doctor", "claudication"),
         (["new_medicine"], "see_doctor", "medicine_started_before_cramps"),
         (["frequent"], "see_doctor", "frequent_or_disruptive_cramps"),
@@ -94,7 +95,7 @@ def test_triage_level_for_each_red_flag(kb: Session, present: list[str], level: 
 def test_plain_cramp_is_self_care(kb: Session) -> None:
     result = queries.triage(kb, ["calf", "night", "occasional"])
     assert (result.level, result.red_flags, result.findings) == ("self_care", (), [])
-    assert "Call the clinic if" in result.action
+    assert "Call the clinic if" in result.safety_net
 
 
 def test_most_severe_level_wins(kb: Session) -> None:

@@ -42,14 +42,28 @@ SEED_TOPICS = {
         "face_drooping", "slurred_speech", "prolonged_cramp", "persistent_pain",
         "heavy_fluid_loss", "rest_pain", "foot_wound", "tetanus_risk", "toxin_exposure",
         "claudication", "sleep_disruption", "daily_life_impact", "restless_urge",
+        # added with the extended triage tables (clinical-notes.md)
+        "lingering_leg_pain", "bilateral_swelling", "long_standing_numbness", "no_foot_pulse",
+        "saddle_numbness", "bladder_bowel_trouble", "back_pain", "weakness_both_legs", "tense_swollen_calf",
+        "pain_moving_toes", "lockjaw", "muscle_stiffness", "fever", "sepsis_signs", "perioral_tingling",
+        "hand_spasms", "severe_headache", "vision_problems", "sudden_face_hand_swelling", "calf_tear_signs",
+        "plaster_cast", "leg_injury", "recent_birth", "cancer", "previous_clot", "neck_surgery",
+        "tetanus_vaccinated", "child", "heart_failure", "fluid_restriction", "blood_thinner",
     ],
     models.RedFlag: [
         "pulmonary_embolism_signs", "acute_limb_ischaemia", "acute_limb_ischaemia_pain_and_nerve_loss",
         "rhabdomyolysis_signs", "stroke_signs",                                  # emergency
         "deep_vein_thrombosis_signs", "cramp_that_will_not_release", "new_weakness_or_loss_of_feeling",
-        "heavy_fluid_loss", "critical_limb_ischaemia", "tetanus_or_toxin",        # urgent
+        "heavy_fluid_loss", "critical_limb_ischaemia", "tetanus_risk", "toxin_exposure",  # urgent
         "claudication", "medicine_started_before_cramps", "frequent_or_disruptive_cramps",
         "nerve_symptoms", "cramps_with_long_term_condition", "restless_legs",     # see a doctor
+        # added with the extended triage tables
+        "cauda_equina_syndrome", "cauda_equina_with_back_pain", "compartment_syndrome", "tetanus_signs",
+        "tetanus_spasms_after_wound", "cellulitis_with_sepsis",                   # emergency
+        "calf_tear_or_achilles_rupture", "clot_in_pregnancy_or_after_birth", "clot_risk_with_lingering_pain",
+        "artery_disease_pain_at_rest", "cellulitis", "pre_eclampsia_signs", "low_calcium_signs",
+        "low_calcium_after_neck_surgery",                                         # urgent
+        "swelling_of_both_legs",                                                  # see a doctor
     ],
     models.Advice: [
         # relief during a cramp (000 FAQ, 001, notes)
@@ -65,6 +79,7 @@ SEED_TOPICS = {
         "what_is_a_cramp", "symptoms", "duration", "causes", "when_more_common", "relief",
         "prevention", "risk_groups", "drinks", "foods", "deficiency", "medicines", "footwear",
         "pregnancy", "quinine", "magnesium", "when_to_see_doctor", "doctor_visit", "mimics",
+        "cramp_or_clot", "children",
     ],
     models.TriageLevel: ["emergency", "urgent", "see_doctor", "self_care"],
 }
@@ -92,5 +107,8 @@ def test_every_entry_names_a_source(kb: Session) -> None:
 
 def test_both_clinic_articles_and_the_clinical_sources_are_cited(kb: Session) -> None:
     cited = set(kb.scalars(select(models.Citation.source_id)))
-    assert {"clinic_guide", "urgent_care_article", "cks", "nhs", "afp", "mayo", "merck", "mhra", "fda",
-            "aan", "gar", "cochrane_magnesium", "cochrane_pregnancy", "coppin"} <= cited
+    assert {"clinic_guide", "urgent_care_article", "cks_leg_cramps", "nhs_leg_cramps", "nhs_dvt", "nice_ng158",
+            "afp", "mayo_night_leg_cramps", "merck_muscle_cramps", "mhra", "fda", "aan", "gar",
+            "cochrane_magnesium", "cochrane_pregnancy", "coppin", "cochrane_non_drug", "nhs_cauda_equina",
+            "nhs_compartment_syndrome", "nhs_tetanus", "nhs_cellulitis", "nhs_sepsis", "nhs_achilles_rupture",
+            "nhs_pre_eclampsia", "nhs_hypoparathyroidism", "nhs_paracetamol", "nhs_aspirin"} <= cited

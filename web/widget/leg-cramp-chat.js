@@ -4,7 +4,8 @@
  * Embed with one element and one script tag:
  *
  *   <div id="leg-cramp-chat" data-server-url="https://assistant.clinic.example"
- *        data-token="(optional JWT, when the server sets SOCKETIO_JWT_KEY)"></div>
+ *        data-token="(optional JWT, when the server sets SOCKETIO_JWT_KEY)"
+ *        data-emergency-number="911 (the clinic region's number, as CLINIC_REGION sets it)"></div>
  *   <script src="https://clinic.example/widget/leg-cramp-chat.js" defer></script>
  *
  * The script loads its stylesheet and the socket.io client from its own
@@ -27,6 +28,11 @@
     if (className) node.className = className;
     if (text !== undefined) node.textContent = text;
     return node;
+  }
+
+  /* The number the clinic configured for its region (US 911 unless it says otherwise). */
+  function emergencyNumber(root) {
+    return (root.getAttribute("data-emergency-number") || "").trim() || "911";
   }
 
   function loadScript(src, done) {
@@ -168,7 +174,8 @@
       chat.save();
     });
     this.socket.on("connect_error", function () {
-      chat.setStatus("The assistant can't be reached right now. In an emergency, call 911.");
+      chat.setStatus("The assistant can't be reached right now. In an emergency, call " +
+                     emergencyNumber(chat.root) + ".");
     });
     this.socket.on("disconnect", function () {
       chat.setStatus("Reconnecting…");
@@ -281,7 +288,7 @@
     var begin = function (error) {
       for (var i = 0; i < roots.length; i++) {
         if (error || !window.io) {
-          roots[i].textContent = "The chat could not load. In an emergency, call 911.";
+          roots[i].textContent = "The chat could not load. In an emergency, call " + emergencyNumber(roots[i]) + ".";
         } else {
           roots[i].chat = new Chat(roots[i]);
         }

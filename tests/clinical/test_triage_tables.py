@@ -1,0 +1,176 @@
+"""The triage tables of the clinical notes (shared/reference/clinical-notes.md),
+row by row and qualifier by qualifier: for each, messages that must escalate
+and messages that must not. They run what the assistant runs on every turn,
+without Rasa: the project's spaCy pipeline (vocabulary, NegEx, qualifiers)
+turns each message into terms, the terms of a conversation add up, and the
+knowledge base's red-flag rules give the level.
+"""
+
+from __future__ import annotations
+
+import pytest
+import spacy
+from spacy.language import Language
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cramp_nlu.pipeline import ensure_pipeline, term_id
+from knowledge_base import models, queries
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Language:
+    return spacy.load(ensure_pipeline())
+
+
+def terms_in(nlp: Language, *messages: str) -> set[str]:
+    """What a conversation of these messages tells the assistant (denied terms left out)."""
+    # Rasa lower-cases text before spaCy sees it.
+    return {term_id(ent) for text in messages for ent in nlp(text.lower()).ents if not ent._.negex}
+
+
+def level_of(nlp: Language, kb: Session, *messages: str) -> str:
+    return queries.triage(kb, terms_in(nlp, *messages)).level
+
+
+# (row, messages, expected level). Each row of the tables has at least one case
+# that escalates to its level and one that must not (a qualifier, a denial, or
+# a look-alike phrase).
+CASES = [
+    # --- Emergency ---
+    ("pulmonary embolism", ["my calf is swollen and I'm short of breath"], "emergency"),
+    ("pulmonary embolism", ["leg pain and now chest pain when I breathe in"], "emergency"),
+    ("pulmonary embolism", ["I coughed up blood this morning, my leg hurts"], "emergency"),
+    ("pulmonary embolism: a sign that passed", ["I fainted earlier but I'm fine now, calf is sore"], "emergency"),
+    ("pulmonary embolism: qualifier, after a run", ["out of breath after my run and then my calf cramped"],
+     "self_care"),
+    ("pulmonary embolism: qualifier, faint from pain", ["I felt faint from the pain of the cramp"], "self_care"),
+    ("pulmonary embolism: denied", ["no chest pain and I'm not short of breath"], "self_care"),
+    ("acute limb ischaemia", ["my foot suddenly went cold and pale"], "emergency"),
+    ("acute limb ischaemia", ["sudden severe pain in my leg and now it's numb"], "emergency"),
+    ("acute limb ischaemia", ["I can't feel a pulse in my foot"], "emergency"),
+    ("acute limb ischaemia", ["my leg looks mottled"], "emergency"),
+    ("acute limb ischaemia: qualifier, always cold", ["I always have cold feet and my calves cramp at night"],
+     "self_care"),
+    ("acute limb ischaemia: qualifier does not cross a clause",
+     ["I always have cold feet, but today my left foot went white"], "emergency"),
+    ("rhabdomyolysis", ["after a brutal workout my pee is dark brown and my thighs ache"], "emergency"),
+    ("rhabdomyolysis: denied", ["my urine is not dark and I drink plenty"], "self_care"),
+    ("stroke", ["my face is drooping on one side and my leg is weak"], "emergency"),
+    ("stroke", ["my speech is slurred"], "emergency"),
+    ("cauda equina", ["bad back pain and I can't control my bladder"], "emergency"),
+    ("cauda equina", ["I have sciatica and now I'm numb between my legs"], "emergency"),
+    ("cauda equina", ["lower back pain and both legs are weak"], "emergency"),
+    ("cauda equina: back pain alone", ["my back hurts and my calves cramp at night"], "self_care"),
+    ("compartment syndrome", ["I broke my ankle and now my calf is rock hard and the pain is unbearable"],
+     "emergency"),
+    ("compartment syndrome", ["my leg is in a cast and it hurts to move my toes"], "emergency"),
+    ("compartment syndrome: injury alone", ["I sprained my ankle last month, calves cramp at night"],
+     "self_care"),
+    ("tetanus", ["I stepped on a rusty nail and now my jaw is stiff"], "emergency"),
+    ("tetanus", ["can't open my mouth properly and cramps all over"], "emergency"),
+    ("tetanus", ["I stepped on a rusty nail last week and now I'm stiff all over"], "emergency"),
+    ("tetanus: qualifier, vaccinated", ["I had a tetanus shot last year and my calf cramps"], "self_care"),
+    ("cellulitis with sepsis", ["my leg is red and hot, I have a fever and I feel confused"], "emergency"),
+    ("cellulitis with sepsis: no sepsis sign", ["my shin is red and hot and I have a fever"], "urgent"),
+    # --- Urgent ---
+    ("deep vein thrombosis", ["my left calf is swollen and warm"], "urgent"),
+    ("deep vein thrombosis", ["one calf is red and the veins are hard and sore"], "urgent"),
+    ("deep vein thrombosis: qualifier, both ankles", ["both my ankles are swollen by the evening"], "see_doctor"),
+    ("deep vein thrombosis: denied", ["no swelling, no redness, it's not warm"], "self_care"),
+    ("prolonged cramp", ["the cramp has lasted more than 10 minutes even though I stretched it"], "urgent"),
+    ("prolonged cramp", ["my calf still hurts after stretching and resting"], "urgent"),
+    ("prolonged cramp: qualifier, hours of standing", ["I was on my feet for hours at work and my calves cramped"],
+     "self_care"),
+    ("new weakness or loss of feeling", ["my foot has gone numb"], "urgent"),
+    ("new weakness or loss of feeling", ["my leg is still weak after the cramp went"], "urgent"),
+    ("weakness: qualifier, during the cramp", ["I can't move my leg during the cramp, then it passes"],
+     "self_care"),
+    ("heavy fluid loss", ["I've been vomiting all day and now my legs cramp"], "urgent"),
+    ("critical limb ischaemia", ["I have peripheral artery disease and my foot hurts even at rest"], "urgent"),
+    ("critical limb ischaemia", ["I'm diabetic and have a sore on my foot that won't heal"], "urgent"),
+    ("critical limb ischaemia", ["I have peripheral arterial disease and my calf cramps when I'm resting"],
+     "urgent"),
+    ("critical limb ischaemia: artery disease alone", ["I have poor circulation and cramps after walking"],
+     "see_doctor"),
+    ("tetanus risk", ["I cut my foot on some rusty metal in the garden yesterday"], "urgent"),
+    ("tetanus risk: qualifier, vaccinated", ["I stepped on a nail but my tetanus jab is up to date"], "self_care"),
+    ("toxic cause", ["I've been stripping old lead paint and my legs cramp"], "urgent"),
+    ("clot risk: surgery", ["I had knee surgery three weeks ago", "my right calf has been tender for days"],
+     "urgent"),
+    ("clot risk: cast", ["my other leg was in a plaster cast", "one calf keeps aching between the cramps"],
+     "urgent"),
+    ("clot risk: bed rest", ["I was on bed rest for a week", "my calf has been sore for days"], "urgent"),
+    ("clot risk: long-haul travel", ["I got back from a long-haul flight on Monday",
+                                     "my calf has been aching constantly since"], "urgent"),
+    ("clot risk: pregnancy", ["I'm 30 weeks pregnant and my left calf has been tender for days"], "urgent"),
+    ("clot risk: after birth", ["I gave birth four weeks ago and my calf has been sore for days"], "urgent"),
+    ("clot risk: cancer", ["I'm having chemotherapy and my calf has been aching for days"], "urgent"),
+    ("clot risk: previous clot", ["I had a DVT before and my calf has been tender for days"], "urgent"),
+    ("clot risk: the pill", ["I'm on the pill and my thigh has been sore for days"], "urgent"),
+    ("clot risk: HRT", ["I take HRT and my calf has been tender for days"], "urgent"),
+    ("clot risk: raloxifene", ["I take raloxifene and my calf has been aching for days"], "urgent"),
+    ("clot risk without persisting pain", ["I had knee surgery three weeks ago",
+                                           "brief calf cramps at night now and then"], "self_care"),
+    ("clot risk: pain in both legs is not one-sided", ["I had surgery last month",
+                                                      "both calves have been sore for days"], "self_care"),
+    ("cellulitis", ["a red, hot patch on my shin and I have the chills"], "urgent"),
+    ("cellulitis: fever without a skin sign", ["cramps in my calf and I have a fever"], "self_care"),
+    ("low calcium", ["tingling around my mouth and my hands keep cramping"], "urgent"),
+    ("low calcium", ["I had thyroid surgery last week and now pins and needles in my fingers"], "urgent"),
+    ("pregnancy: one-sided swelling", ["I'm pregnant and my right leg is swollen"], "urgent"),
+    ("pre-eclampsia", ["I'm 34 weeks pregnant with a severe headache and blurred vision"], "urgent"),
+    ("pre-eclampsia", ["pregnant and my face and hands suddenly swelled up"], "urgent"),
+    ("pregnancy: ordinary cramps", ["I'm pregnant and get calf cramps at night sometimes"], "self_care"),
+    ("calf tear or Achilles rupture", ["I felt a pop in my calf playing tennis, like someone kicked me"],
+     "urgent"),
+    ("calf tear or Achilles rupture", ["heard a snap at the back of my heel and can't stand on tiptoe"],
+     "urgent"),
+    # --- See a doctor soon ---
+    ("claudication", ["my calf cramps when I walk and eases when I stop and rest"], "see_doctor"),
+    ("new medicine", ["the cramps started after I began a new medication"], "see_doctor"),
+    ("frequent cramps", ["I get them every night"], "see_doctor"),
+    ("frequent cramps: occasional", ["I get them now and then"], "self_care"),
+    ("nerve problem", ["cramps with pins and needles in my feet"], "see_doctor"),
+    ("long-term condition", ["I have kidney disease and cramps at night"], "see_doctor"),
+    ("restless legs", ["I get an urge to move my legs in the evening"], "see_doctor"),
+    ("swelling of both legs", ["my ankles are swollen"], "see_doctor"),
+    ("long-standing numbness", ["my feet have been numb for years from my diabetic neuropathy"], "see_doctor"),
+    # --- Look-alikes ---
+    ("look-alike: weather", ["the weather is warm and my calves cramp after football"], "self_care"),
+    ("look-alike: energy drink", ["I drank a Red Bull and then my calf cramped"], "self_care"),
+]
+
+
+@pytest.mark.parametrize(("row", "messages", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_triage_tables(nlp: Language, kb: Session, row: str, messages: list[str], expected: str) -> None:
+    assert level_of(nlp, kb, *messages) == expected, terms_in(nlp, *messages)
+
+
+def test_the_most_serious_reason_comes_first(kb: Session) -> None:
+    result = queries.triage(kb, ["leg_swelling", "breathlessness", "fainting", "cold_pale_leg"])
+    assert result.level == "emergency"
+    assert result.red_flags[0].id == "pulmonary_embolism_signs"
+    assert [flag.level for flag in result.red_flags] == sorted(
+        (flag.level for flag in result.red_flags), key=["emergency", "urgent", "see_doctor", "self_care"].index)
+
+
+def test_every_rule_has_a_case_that_matches_it(nlp: Language, kb: Session) -> None:
+    # A rule no case reaches is a rule nobody has seen work.
+    matched = {flag.id for _, messages, _ in CASES
+               for flag in queries.triage(kb, terms_in(nlp, *messages)).red_flags}
+    rules = set(kb.scalars(select(models.RedFlag.id)))
+    assert rules - matched == set()
+
+
+@pytest.mark.parametrize(("region", "number"), [("us", "911"), ("uk", "999"), ("eu", "112")])
+def test_one_emergency_number_per_region_in_every_text(kb: Session, region: str, number: str) -> None:
+    result = queries.triage(kb, ["leg_swelling", "breathlessness"], region)
+    assert (result.banner, result.call_number) == (f"Call {number} now", number)
+    assert result.action.startswith(f"Call {number} now")
+    urgent = queries.triage(kb, ["leg_swelling"], region)
+    assert f"call {number}" in urgent.red_flags[0].advice and f"call {number}" in urgent.safety_net
+    others = {"911", "999", "112"} - {number}
+    texts = [result.action, result.banner, urgent.action, urgent.safety_net, urgent.red_flags[0].advice,
+             queries.triage(kb, [], region).safety_net]
+    assert not [text for text in texts if any(other in text for other in others)]
