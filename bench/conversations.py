@@ -27,3 +27,13 @@ BASELINE: list[Script] = [
     [("hello", PLAIN), ("great, thanks", PLAIN), ("are you a bot?", PLAIN), ("goodbye", PLAIN)],
     [("hey there", PLAIN), ("I feel very bad", PLAIN), ("no", PLAIN), ("bye", PLAIN)],
 ]
+
+# One long conversation (`make bench`'s long-conversation kind): questions,
+# answers and questions again, as a patient who keeps talking would.
+LONG: Script = [
+    ("I get cramps in my calves at night", KNOWLEDGE), ("none of these", KNOWLEDGE),
+    ("about once a week", KNOWLEDGE), ("what causes leg cramps?", KNOWLEDGE),
+    ("how long does a cramp last?", KNOWLEDGE), ("does magnesium help?", KNOWLEDGE),
+    ("thanks", PLAIN), ("how can I prevent leg cramps?", KNOWLEDGE),
+    ("should I take quinine?", KNOWLEDGE), ("my thigh cramps too", KNOWLEDGE),
+]

@@ -81,3 +81,31 @@ async def run_level(base_url: str, scripts: list[Script], users: int, seconds: f
                                         result) for number in range(users)))
         result.seconds = time.monotonic() - started
     return result
+
+
+# Where the long conversation's turn time is read, and how many turns around it.
+LONG_CONVERSATION_POINTS = (10, 50, 100)
+LONG_CONVERSATION_WINDOW = 5
+
+
+async def run_long_conversation(base_url: str, script: Script, turns: int = max(LONG_CONVERSATION_POINTS)) -> dict:
+    """One patient, one conversation of `turns` messages (the script over and
+    over): the median turn time around message 10, 50 and 100. A turn must
+    not get slower as the conversation grows."""
+    sender = f"long-{uuid.uuid4().hex}"
+    latencies = []
+    async with aiohttp.ClientSession() as session:
+        for number in range(turns):
+            text, _kind = script[number % len(script)]
+            started = time.perf_counter()
+            async with session.post(f"{base_url}/webhooks/rest/webhook",
+                                    json={"sender": sender, "message": text}) as response:
+                await response.read()
+                if response.status != 200:
+                    raise RuntimeError(f"turn {number + 1} of the long conversation got HTTP {response.status}")
+            latencies.append((time.perf_counter() - started) * 1000)
+    at = {point: round(statistics.median(latencies[max(0, point - LONG_CONVERSATION_WINDOW):point]), 1)
+          for point in LONG_CONVERSATION_POINTS}
+    first = at[LONG_CONVERSATION_POINTS[0]]
+    return {"turns": turns, "turn_ms_at_message": at,
+            "ratio_to_message_10": {point: round(value / first, 2) for point, value in at.items()}}

@@ -54,7 +54,15 @@ def summary_markdown(report: dict) -> str:
               f"| action server peak memory (MB) | {ours['memory'].get('action_server_peak_mb', '–')} | – |",
               f"| training from scratch (s) | {ours.get('training_from_scratch_s', '–')} | "
               f"{base.get('init_and_training_s', '–') if base else '–'} (rasa init, incl. training) |",
-              "", TARGETS, ""]
+              ""]
+    long = ours.get("long_conversation")
+    if long:
+        lines += ["Long conversation (one patient, "
+                  f"{long['turns']} messages): median turn time "
+                  + ", ".join(f"{ms} ms at message {point}" for point, ms in long["turn_ms_at_message"].items())
+                  + " (" + ", ".join(f"{ratio}×" for ratio in long["ratio_to_message_10"].values())
+                  + " of message 10; target ≤ 1.5×).", ""]
+    lines += [TARGETS, ""]
     return "\n".join(lines)
 
 

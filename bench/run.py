@@ -26,8 +26,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.conversations import BASELINE, OURS, Script
-from bench.load import run_level
+from bench.conversations import BASELINE, LONG, OURS, Script
+from bench.load import run_level, run_long_conversation
 from knowledge_base.db import PROJECT_ROOT
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
@@ -109,7 +109,8 @@ def serving(workdir: Path, model: Path, endpoints: Path, env: dict[str, str], lo
     actions = None
     if with_actions:
         actions = subprocess.Popen([str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port",
-                                    str(action_port)], cwd=PROJECT_ROOT, env=env, stdout=output,
+                                    str(action_port)], cwd=PROJECT_ROOT, env={**env, "SANIC_HOST": "127.0.0.1"},
+                                   stdout=output,
                                    stderr=subprocess.STDOUT, start_new_session=True)
     command = [str(VENV_BIN / "rasa"), "run", "--interface", "127.0.0.1", "--port", str(rasa_port), "--model",
                str(model), "--endpoints", str(endpoints)]
@@ -227,6 +228,9 @@ def main(argv: list[str] | None = None) -> int:
         with serving(PROJECT_ROOT, PROJECT_ROOT / "models" / "leg-cramps.tar.gz", PROJECT_ROOT / "endpoints.yml",
                      env_ours, args.out / "ours-server.log", with_actions=True) as served:
             report["ours"] = measure(served, OURS, args.levels, args.seconds)
+            long = asyncio.run(run_long_conversation(served.url, LONG))
+            print(f"  long conversation: turn ms at message {long['turn_ms_at_message']}", flush=True)
+            report["ours"]["long_conversation"] = long
         if not args.no_training:
             report["ours"]["training_from_scratch_s"] = train_from_scratch(env)
         if not args.no_baseline:

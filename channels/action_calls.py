@@ -10,6 +10,12 @@ made when the Rasa server loads the channels:
   each event checked only against the schema of its own type: the schema
   says an event must match exactly one of 23 (one per type), and trying all
   23 for every event was the next 9%.
+- Rasa sends the action server the whole conversation with every call, each
+  message with its full parse and metadata: past about 20 messages that no
+  longer fitted the request-size limit and every turn failed. What is sent is
+  now bounded by what the actions use: the slots, the latest message and the
+  events since it (where Rasa puts the slots a form is validating), without
+  any event's metadata.
 - Rasa opens a new HTTP session, and so a new connection, for every call
   (two or three a message). Calls now share one session per endpoint, whose
   idle connections are closed after 2 s, before the action server's 5 s
@@ -96,6 +102,32 @@ def validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
 
 
 RemoteAction._validate_action_result = validate_action_result
+
+_rasa_action_call_format = RemoteAction._action_call_format
+
+
+def bounded_action_call_format(self: RemoteAction, tracker: Any, domain: Any) -> dict[str, Any]:
+    """RemoteAction._action_call_format, with the conversation cut to the events
+    since the latest message and no metadata (see the module's docstring)."""
+    call = _rasa_action_call_format(self, tracker, domain)
+    state = call["tracker"]
+    events = state.get("events") or []
+    latest = max((i for i, event in enumerate(events) if event.get("event") == "user"), default=0)
+    state["events"] = [_without_metadata(event) for event in events[latest:]]
+    if isinstance(state.get("latest_message"), dict):
+        state["latest_message"] = _without_metadata(state["latest_message"])
+    return call
+
+
+def _without_metadata(item: dict[str, Any]) -> dict[str, Any]:
+    """The event or parse without metadata (a user event carries it twice: itself and in its parse)."""
+    item = {key: value for key, value in item.items() if key != "metadata"}
+    if isinstance(item.get("parse_data"), dict):
+        item["parse_data"] = _without_metadata(item["parse_data"])
+    return item
+
+
+RemoteAction._action_call_format = bounded_action_call_format
 
 
 class _SharedSession:

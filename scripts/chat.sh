@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p build/conversations
-.venv/bin/python -m rasa_sdk --actions actions --port "$ACTION_PORT" > build/action-server.log 2>&1 &
+SANIC_HOST="${ACTION_HOST:-127.0.0.1}" .venv/bin/python -m rasa_sdk --actions actions --port "$ACTION_PORT" \
+    > build/action-server.log 2>&1 &
 actions_pid=$!
 trap 'kill "$actions_pid" 2>/dev/null || true; wait "$actions_pid" 2>/dev/null || true' EXIT
 scripts/wait-for-http.sh "http://127.0.0.1:$ACTION_PORT/health" 60 "$actions_pid" build/action-server.log

@@ -7,11 +7,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p build/conversations
-# Sanic refuses a larger request body (413) before parsing it.
-export SANIC_REQUEST_MAX_SIZE="${SANIC_REQUEST_MAX_SIZE:-65536}"
+# The public Rasa server refuses a larger request body (413) before parsing it.
+# The limit is for what the public sends: the action server receives what the
+# Rasa server sends it (bounded by channels.action_calls), so it never gets it.
+request_max_size="${SANIC_REQUEST_MAX_SIZE:-65536}"
+unset SANIC_REQUEST_MAX_SIZE
 # A missing, empty or outdated knowledge base stops here, saying how to fix it.
 .venv/bin/python -m knowledge_base ready
-.venv/bin/python -m rasa_sdk --actions actions --port "$ACTION_PORT" &
+# Both servers listen on loopback unless RASA_HOST / ACTION_HOST say otherwise
+# (rasa_sdk reads SANIC_HOST; it would listen on every interface).
+SANIC_HOST="${ACTION_HOST:-127.0.0.1}" .venv/bin/python -m rasa_sdk --actions actions --port "$ACTION_PORT" &
 actions_pid=$!
 options=()
 if [ -n "${RASA_AUTH_TOKEN:-}" ]; then
@@ -21,7 +26,7 @@ if [ -n "${RASA_CORS_ORIGINS:-}" ]; then
     read -ra origins <<< "$RASA_CORS_ORIGINS"
     options+=(--cors "${origins[@]}")
 fi
-.venv/bin/rasa run --interface 127.0.0.1 --port "$RASA_PORT" --model models/leg-cramps.tar.gz \
+SANIC_REQUEST_MAX_SIZE="$request_max_size" .venv/bin/rasa run --interface "${RASA_HOST:-127.0.0.1}" --port "$RASA_PORT" --model models/leg-cramps.tar.gz \
     --credentials credentials.yml --endpoints endpoints.yml "${options[@]}" &
 rasa_pid=$!
 stop() { kill "$actions_pid" "$rasa_pid" 2>/dev/null || true; wait 2>/dev/null || true; }

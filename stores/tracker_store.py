@@ -6,23 +6,35 @@ Reading and saving a conversation, which Rasa does on every message, use the
 same table and rows as Rasa's store, in single Core statements instead of ORM
 objects: the ORM's per-row work and statement building were a quarter of the
 Rasa server's time under load (bench/results/history.md).
+
+A session holds at most MAX_EVENTS_PER_SESSION events. Rasa reads and replays
+the whole current session on every message, so a turn got slower the longer
+a conversation went on. Past the cap, a new session continues the old one:
+it starts with every slot (warning signs, the level told, the answers given)
+and the questionnaire where it was, so nothing the person said is lost, and
+Rasa reads only the new session from then on. The old events stay stored.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
-from rasa.shared.core.events import Event, SessionStarted
+from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, SessionStarted, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from channels.fallback import in_turn
+
+# About 15 turns: enough for a whole questionnaire with questions in between.
+MAX_EVENTS_PER_SESSION = 120
 
 
 class ConversationStoreUnavailable(BaseException):
@@ -142,12 +154,28 @@ class CheckedSQLTrackerStore(SQLTrackerStore):
         events = self.SQLEvent.__table__
         with _stops_the_turn("saving the conversation"), self.engine.begin() as connection:
             stored = connection.execute(self._latest_session_size, {"sender_id": tracker.sender_id}).scalar_one()
-            rows = []
-            for event in itertools.islice(tracker.events, stored, None):
-                data = event.as_dict()
-                rows.append({"sender_id": tracker.sender_id, "type_name": event.type_name,
-                             "timestamp": data.get("timestamp"),
-                             "intent_name": (data.get("parse_data") or {}).get("intent", {}).get(INTENT_NAME_KEY),
-                             "action_name": data.get("name"), "data": json.dumps(data)})
+            rows = [_row(tracker.sender_id, event) for event in itertools.islice(tracker.events, stored, None)]
+            if stored + len(rows) > MAX_EVENTS_PER_SESSION:
+                rows += [_row(tracker.sender_id, event) for event in continuation(tracker)]
             if rows:
                 connection.execute(events.insert(), rows)
+
+
+def _row(sender_id: str, event: Event) -> dict[str, Any]:
+    data = event.as_dict()
+    return {"sender_id": sender_id, "type_name": event.type_name, "timestamp": data.get("timestamp"),
+            "intent_name": (data.get("parse_data") or {}).get("intent", {}).get(INTENT_NAME_KEY),
+            "action_name": data.get("name"), "data": json.dumps(data)}
+
+
+def continuation(tracker: DialogueStateTracker) -> list[Event]:
+    """A new session that carries on `tracker`'s: every slot that has a value,
+    and the active questionnaire."""
+    now = max(time.time(), (tracker.events[-1].timestamp if tracker.events else 0) + 0.001)
+    events: list[Event] = [ActionExecuted(ACTION_SESSION_START_NAME, timestamp=now), SessionStarted(timestamp=now)]
+    events += [SlotSet(slot.name, slot.value, timestamp=now) for slot in tracker.slots.values()
+               if slot.value != slot.initial_value]
+    if tracker.active_loop_name:
+        events.append(ActiveLoop(tracker.active_loop_name, timestamp=now))
+    events.append(ActionExecuted(ACTION_LISTEN_NAME, timestamp=now))
+    return events

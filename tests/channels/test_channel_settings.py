@@ -142,3 +142,32 @@ def test_the_per_event_type_check_agrees_with_rasas_whole_schema() -> None:
     assert verdicts == [action_calls.response_validator().is_valid(response) for response in responses]
     assert verdicts[:len(samples)] == [True] * len(samples)
     assert not any(verdicts[len(samples):len(samples) + len(broken)])
+
+
+def test_what_rasa_sends_the_action_server_is_bounded_and_keeps_what_the_actions_read() -> None:
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa_sdk import Tracker
+
+    from channels import action_calls
+
+    domain = Domain.from_path("domain.yml")
+    big = {"note": "x" * 60_000}
+    events = []
+    for turn in range(60):
+        events += [UserUttered(f"message {turn} " + "y" * 1_900, {"name": "inform", "confidence": 1.0},
+                               metadata=big), ActionExecuted("action_listen")]
+    events += [UserUttered("my calf is swollen", {"name": "describe_cramps", "confidence": 1.0}, metadata=big),
+               SlotSet("cramp_location", "calf")]
+    tracker = DialogueStateTracker.from_events("long", events, slots=domain.slots)
+    assert RemoteAction._action_call_format is action_calls.bounded_action_call_format
+    call = RemoteAction("action_validate_slot_mappings", None)._action_call_format(tracker, domain)
+    whole = action_calls._rasa_action_call_format(RemoteAction("x", None), tracker, domain)
+    assert len(str(whole["tracker"])) > 4_000_000  # what Rasa alone would send
+    assert len(str(call["tracker"])) < 20_000
+    sent = Tracker.from_dict(call["tracker"])
+    assert sent.latest_message["text"] == "my calf is swollen" and "metadata" not in sent.latest_message
+    assert sent.get_slot("cramp_location") == "calf" and sent.slots_to_validate() == {"cramp_location": "calf"}
+    assert [event["event"] for event in sent.events] == ["user", "slot"]
