@@ -160,6 +160,9 @@ class KnowledgeBaseEntityExtractor(GraphComponent, EntityExtractorMixin):
             # Start from what it found before qualifiers, which are applied again below.
             said = doc.spans[RAW_SPANS] if RAW_SPANS in doc.spans else doc.ents
             spans = [Span(doc, e.start, e.end, label=e.label_, kb_id=e.ent_id_) for e in said]
+            # Copying a doc deep-copies its span groups, which was most of this
+            # component's time; the raw spans are read, so the group can go.
+            doc.spans.pop(RAW_SPANS, None)
             learned = [e for e in message.get(ENTITIES, []) if e.get("extractor") in LEARNED_ENTITY_EXTRACTORS]
             for entity in learned:
                 span = doc.char_span(entity["start"], entity["end"], alignment_mode="expand")
