@@ -70,11 +70,14 @@ async def _patient(session: aiohttp.ClientSession, url: str, scripts: list[Scrip
         conversation += 1
 
 
-async def run_level(base_url: str, scripts: list[Script], users: int, seconds: float) -> LevelResult:
+async def run_level(base_url: str, scripts: list[Script], users: int, seconds: float,
+                    token: str | None = None) -> LevelResult:
+    """`users` simulated patients for `seconds`; `token`: the server's RASA_AUTH_TOKEN, if it has one."""
     result = LevelResult(users=users, seconds=seconds)
     timeout = aiohttp.ClientTimeout(total=60)
     connector = aiohttp.TCPConnector(limit=users)
-    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+    headers = {"Authorization": f"Bearer {token}"} if token else None
+    async with aiohttp.ClientSession(timeout=timeout, connector=connector, headers=headers) as session:
         started = time.monotonic()
         deadline = started + seconds
         await asyncio.gather(*(_patient(session, f"{base_url}/webhooks/rest/webhook", scripts, number, deadline,

@@ -1,9 +1,16 @@
 """The REST channel (`POST /webhooks/rest/webhook`), refusing malformed
-requests with a 400 that says what is wrong, instead of a 500."""
+requests with a 400 that says what is wrong, instead of a 500.
+
+REST takes the conversation id (`sender`) it is given, so it is for trusted
+back-ends only: when RASA_AUTH_TOKEN is set, the webhook requires it too, as
+`Authorization: Bearer <token>` or `?token=<token>`, and answers 401 without
+it. Never expose REST to browsers without it (the widget uses socket.io)."""
 
 from __future__ import annotations
 
+import hmac
 import json
+import os
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any
@@ -39,13 +46,26 @@ def request_problem(body: bytes) -> str | None:
     return None
 
 
+def token_given(request: Request) -> str:
+    """The token a request carries: `Authorization: Bearer <token>`, else `?token=`."""
+    scheme, _, value = (request.headers.get("Authorization") or "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return request.args.get("token") or ""
+
+
 class ClinicRestInput(RestInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         rest_webhook = super().blueprint(checked_messages(on_new_message))
+        token = os.environ.get("RASA_AUTH_TOKEN") or ""
 
         @rest_webhook.middleware("request")
         async def refuse_malformed(request: Request) -> HTTPResponse | None:
             if request.method == "POST" and request.path.rstrip("/").endswith("/webhook"):
+                if token and not hmac.compare_digest(token_given(request).encode(), token.encode()):
+                    return response.json({"error": "this webhook needs the server's token "
+                                                   "(Authorization: Bearer <token>, or ?token=<token>)"},
+                                         status=HTTPStatus.UNAUTHORIZED)
                 problem = request_problem(request.body)
                 if problem:
                     return response.json({"error": problem}, status=HTTPStatus.BAD_REQUEST)

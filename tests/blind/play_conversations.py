@@ -53,7 +53,7 @@ def play_conversation(url: str, token: str, conversation: dict[str, Any]) -> dic
     fallbacks_in_a_row = longest_fallback_run = 0
     disagreements = 0
     for number, turn in enumerate(conversation["turns"], start=1):
-        replies = say(url, sender, turn["user"])
+        replies = say(url, sender, turn["user"], token)
         texts = [reply.get("text", "") for reply in replies if reply.get("text")]
         shown_level = (told_levels(replies) or [shown_level])[-1]
         slots = slots_of(url, token, sender)

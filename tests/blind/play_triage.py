@@ -34,10 +34,11 @@ def rank(level: str | None) -> int:
     return LEVELS.index(level) if level in LEVELS else -1
 
 
-def say(url: str, sender: str, text: str) -> list[dict[str, Any]]:
+def say(url: str, sender: str, text: str, token: str | None = None) -> list[dict[str, Any]]:
     request = urllib.request.Request(f"{url}/webhooks/rest/webhook", method="POST",
                                      data=json.dumps({"sender": sender, "message": text}).encode(),
-                                     headers={"Content-Type": "application/json"})
+                                     headers={"Content-Type": "application/json",
+                                              **({"Authorization": f"Bearer {token}"} if token else {})})
     with urllib.request.urlopen(request, timeout=60) as response:
         return json.loads(response.read())
 
@@ -58,13 +59,13 @@ def play_case(url: str, case: dict[str, Any], token: str | None = None) -> dict[
     levels: list[str] = []
     transcript = []
     for text in case["turns"]:
-        replies = say(url, sender, text)
+        replies = say(url, sender, text, token)
         levels += told_levels(replies)
         transcript.append({"user": text, "bot": [r.get("text", "") for r in replies]})
     for _ in range(MAX_NOT_SURE):
         if levels:
             break
-        replies = say(url, sender, NOT_SURE)
+        replies = say(url, sender, NOT_SURE, token)
         levels += told_levels(replies)
         transcript.append({"user": NOT_SURE, "bot": [r.get("text", "") for r in replies]})
     told = max(levels, key=rank) if levels else None

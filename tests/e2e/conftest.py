@@ -62,9 +62,14 @@ class RunningServer:
         """Sends a message over the REST channel; the bot's replies."""
         request = urllib.request.Request(f"{self.url}/webhooks/rest/webhook", method="POST",
                                          data=json.dumps({"sender": sender, "message": text}).encode(),
-                                         headers={"Content-Type": "application/json"})
+                                         headers={"Content-Type": "application/json", **self.auth})
         with urllib.request.urlopen(request, timeout=180) as response:
             return json.loads(response.read())
+
+    @property
+    def auth(self) -> dict[str, str]:
+        """The header a trusted back-end sends on REST calls (RASA_AUTH_TOKEN)."""
+        return {"Authorization": f"Bearer {self.token}"}
 
     def tracker(self, sender: str) -> dict:
         """The conversation as Rasa stores it, through the HTTP API."""
@@ -77,9 +82,9 @@ def reply_texts(replies: list[dict]) -> str:
     return "\n".join(reply.get("text", "") for reply in replies)
 
 
-def post_json(url: str, body: dict[str, Any]) -> Any:
+def post_json(url: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> Any:
     request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
+                                     headers={"Content-Type": "application/json", **(headers or {})})
     with urllib.request.urlopen(request, timeout=60) as response:
         return json.loads(response.read())
 
@@ -90,7 +95,8 @@ class Conversation:
         self.sender = f"e2e-{uuid.uuid4().hex}"
 
     def say(self, text: str) -> list[dict[str, Any]]:
-        return post_json(f"{self.server.url}/webhooks/rest/webhook", {"sender": self.sender, "message": text})
+        return post_json(f"{self.server.url}/webhooks/rest/webhook", {"sender": self.sender, "message": text},
+                         self.server.auth)
 
     def slots(self) -> dict[str, Any]:
         url = f"{self.server.url}/conversations/{self.sender}/tracker?token={self.server.token}"

@@ -14,9 +14,11 @@ from channels.turns import EMPTY_REPLY, TOO_LONG_REPLY
 from tests.e2e.conftest import RunningServer
 
 
-def post(server: RunningServer, body: bytes) -> tuple[int, object]:
-    request = urllib.request.Request(f"{server.url}/webhooks/rest/webhook", data=body, method="POST",
-                                     headers={"Content-Type": "application/json"})
+def post(server: RunningServer, body: bytes, headers: dict[str, str] | None = None,
+         query: str = "") -> tuple[int, object]:
+    request = urllib.request.Request(f"{server.url}/webhooks/rest/webhook{query}", data=body, method="POST",
+                                     headers={"Content-Type": "application/json",
+                                              **(server.auth if headers is None else headers)})
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             return response.status, json.loads(response.read())
@@ -117,3 +119,14 @@ def test_a_hundred_messages_fired_back_to_back_from_one_sender_are_all_handled(r
     assert all(status == 200 and replies for status, replies in results)
     assert user_texts(rasa_server, sender) == messages
     assert_healthy(rasa_server)
+
+
+def test_the_rest_webhook_needs_the_token_when_the_api_has_one(rasa_server) -> None:
+    # REST takes the conversation id it is given: without the token anyone could
+    # read or write any conversation.
+    body = json.dumps({"sender": f"token-{uuid.uuid4().hex}", "message": "hi"}).encode()
+    assert post(rasa_server, body, headers={})[0] == 401
+    assert post(rasa_server, body, headers={"Authorization": "Bearer wrong"})[0] == 401
+    assert post(rasa_server, body, headers={}, query="?token=wrong")[0] == 401
+    assert post(rasa_server, body, headers={"Authorization": f"Bearer {rasa_server.token}"})[0] == 200
+    assert post(rasa_server, body, headers={}, query=f"?token={rasa_server.token}")[0] == 200

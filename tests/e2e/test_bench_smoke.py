@@ -12,7 +12,7 @@ from bench.report import write_report
 
 
 def test_the_benchmark_drives_whole_conversations_and_writes_its_report(rasa_server, tmp_path) -> None:
-    level = asyncio.run(run_level(rasa_server.url, OURS, users=len(OURS), seconds=4))
+    level = asyncio.run(run_level(rasa_server.url, OURS, users=len(OURS), seconds=4, token=rasa_server.token))
     assert level.errors == 0
     assert set(level.latencies) == {PLAIN, KNOWLEDGE, TRIAGE}  # every script started
     assert level.messages >= len(OURS) and all(value > 0 for value in level.all_latencies())
