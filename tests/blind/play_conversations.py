@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from tests.blind.play_triage import say, told_levels
+from tests.blind.play_triage import say, told_levels, write_and_summarise
 
 BLIND_SET = Path(__file__).resolve().parent / "conversations_blind.yml"
 FALLBACK = "didn't quite understand"
@@ -117,11 +117,7 @@ def main() -> None:
     parser.add_argument("--set", type=Path, default=BLIND_SET)
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
-    report = play(args.url, args.token, args.set)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False))
-    print(json.dumps({key: value for key, value in report.items() if key != "misses"}, indent=2))
+    write_and_summarise(play(args.url, args.token, args.set), args.out)
 
 
 if __name__ == "__main__":

@@ -119,12 +119,15 @@ def main() -> None:
     parser.add_argument("--token", help="RASA_AUTH_TOKEN, to read the triage_level slot too")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
-    report = play(args.url, args.set, args.token)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False))
-    summary = {key: value for key, value in report.items() if key != "misses"}
-    print(json.dumps(summary, indent=2))
+    write_and_summarise(play(args.url, args.set, args.token), args.out)
+
+
+def write_and_summarise(report: dict[str, Any], out: Path | None) -> None:
+    """Writes the whole report (misses too) to `out`, and prints the figures."""
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    print(json.dumps({key: value for key, value in report.items() if key != "misses"}, indent=2))
 
 
 if __name__ == "__main__":
