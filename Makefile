@@ -39,7 +39,7 @@ help:
 	@echo "make web    serve the website widget's demo page (next to make serve)"
 	@echo "make kb     check data/knowledge/ and rebuild the knowledge base"
 	@echo "make train  train the model if its inputs changed"
-	@echo "make purge DAYS=N  delete conversations with no message in N days"
+	@echo "make purge DAYS=N  delete every conversation event older than N days (patients and staff)"
 	@echo "make bench  latency, throughput, memory, cold start, training time, against rasa init (bench/results/)"
 	@echo "make profile  py-spy on both servers under load (USERS=20 SECONDS=20; bench/results/profile-*)"
 	@echo "make lint   ruff"
@@ -108,9 +108,9 @@ bench: $(MODEL)
 profile: $(MODEL)
 	$(PY) -m bench.profile --users $(or $(USERS),20) --seconds $(or $(SECONDS),20)
 
-# Conversations hold health information: delete those with no message in DAYS days.
+# Conversations hold health information: delete every event older than DAYS days, patients' and staff's.
 purge: $(INSTALLED)
-	@[ -n "$(DAYS)" ] || { echo "usage: make purge DAYS=N (deletes conversations with no message in N days)" >&2; exit 2; }
+	@[ -n "$(DAYS)" ] || { echo "usage: make purge DAYS=N (deletes every conversation event older than N days)" >&2; exit 2; }
 	$(PY) -m stores.purge --days "$(DAYS)"
 
 lint: $(INSTALLED)

@@ -18,7 +18,7 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from knowledge_base.db import PROJECT_ROOT
-from stores.purge import SECONDS_PER_DAY, purge_conversations
+from stores.purge import SECONDS_PER_DAY, purge_old_events
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 NOW = time.time()
@@ -63,29 +63,47 @@ def stored_senders(url: str) -> set[str]:
     return senders
 
 
-def test_purge_deletes_only_conversations_idle_longer_than_the_limit(store_url: str) -> None:
+def stored_texts(url: str, sender: str) -> list[str]:
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        rows = connection.execute(sa.text("SELECT type_name, timestamp FROM events WHERE sender_id = :sender "
+                                          "ORDER BY id"), {"sender": sender}).all()
+    engine.dispose()
+    return [f"{name}@{round((NOW - stamp) / SECONDS_PER_DAY)}" for name, stamp in rows]
+
+
+def test_purge_deletes_every_event_older_than_the_limit(store_url: str) -> None:
     store_conversation(store_url, "old", 40)
     store_conversation(store_url, "recent", 2)
     store_conversation(store_url, "edge", 29.9)
-    report = purge_conversations(sa.create_engine(store_url), days=30, now=NOW)
-    assert (report.conversations, report.events) == (1, 4)
+    report = purge_old_events(sa.create_engine(store_url), days=30, now=NOW)
+    assert (report.events, report.conversations_removed) == (4, 1)
     assert stored_senders(store_url) == {"recent", "edge"}
 
 
-def test_a_conversation_still_going_is_kept_whole(store_url: str) -> None:
-    store_conversation(store_url, "returning", 40, 1)  # came back yesterday
-    assert purge_conversations(sa.create_engine(store_url), days=30, now=NOW).conversations == 0
-    assert stored_senders(store_url) == {"returning"}
+def test_an_active_persons_old_events_are_deleted_too(store_url: str) -> None:
+    # A Slack or Telegram id never changes: someone who came back yesterday must not
+    # keep last month's conversation for ever.
+    store_conversation(store_url, "returning", 40, 1)
+    report = purge_old_events(sa.create_engine(store_url), days=30, now=NOW)
+    assert (report.events, report.conversations_removed) == (4, 0)
+    assert stored_texts(store_url, "returning") == ["action@1", "user@1", "bot@1", "user@1"]
 
 
-def test_make_purge(store_url: str) -> None:
+def test_make_purge_cleans_the_patients_and_the_staffs_stores(store_url: str, tmp_path: Path) -> None:
+    staff_url = f"sqlite:///{tmp_path / 'staff.sqlite3'}"
     store_conversation(store_url, "old", 100)
-    env = {**os.environ, "TRACKER_STORE_URL": store_url}
+    store_conversation(staff_url, "staff-trial", 100, 0.2)
+    env = {**os.environ, "TRACKER_STORE_URL": store_url, "STAFF_TRACKER_STORE_URL": staff_url}
     result = subprocess.run(["make", "--no-print-directory", "purge", "DAYS=90"], cwd=PROJECT_ROOT, env=env,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    assert "deleted 1 conversations (4 events) with no message in the last 90 days" in result.stdout
+    assert "deleted 4 events older than 90 days (1 conversations removed entirely) from TRACKER_STORE_URL" \
+        in result.stdout
+    assert "deleted 4 events older than 90 days (0 conversations removed entirely) from STAFF_TRACKER_STORE_URL" \
+        in result.stdout
     assert stored_senders(store_url) == set()
+    assert stored_texts(staff_url, "staff-trial") == ["action@0", "user@0", "bot@0", "user@0"]
 
 
 @pytest.mark.parametrize("days, message", [("", "usage: make purge DAYS=N"), ("-3", "DAYS must be a positive"),
