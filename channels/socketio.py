@@ -57,6 +57,14 @@ class ClinicSocketIOInput(SocketIOInput):
         # CORS, which browsers do not apply to websockets. None means "this
         # server's own origin only".
         sio.eio.cors_allowed_origins = allowed_origins() or None
+        # The session each connection asked for: a message is accepted only for
+        # the connection's own session, so no socket can write into another
+        # person's conversation by naming its id.
+        owned: dict[str, str] = {}
+
+        @sio.on("disconnect", namespace=self.namespace)
+        async def disconnect(sid: str, *_reason: Any) -> None:
+            owned.pop(sid, None)
 
         # Replaces Rasa's handler: python-socketio 5.10+ made `enter_room` a
         # coroutine that Rasa 3.6 does not await, so the session's room was
@@ -68,6 +76,7 @@ class ClinicSocketIOInput(SocketIOInput):
                 session_id = uuid.uuid4().hex
             if self.session_persistence:
                 await sio.enter_room(sid, session_id, namespace=self.namespace)
+            owned[sid] = session_id
             await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
 
         # Replaces Rasa's handler (same logic) so that replies go through
@@ -77,8 +86,8 @@ class ClinicSocketIOInput(SocketIOInput):
             if not isinstance(data, dict):
                 return
             if self.session_persistence:
-                if not data.get("session_id"):
-                    return  # the client has not asked for a session yet
+                if not data.get("session_id") or owned.get(sid) != data["session_id"]:
+                    return  # no session asked for yet, or someone else's
                 sender_id = str(data["session_id"])
             else:
                 sender_id = sid

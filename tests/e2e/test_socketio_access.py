@@ -68,3 +68,29 @@ def test_the_rest_api_allows_only_the_configured_origins(rasa_server, allowed_or
 
     assert allow_origin_header(allowed_origin) == allowed_origin
     assert allow_origin_header("https://evil.example") is None
+
+
+def test_a_socket_can_only_write_into_the_session_it_opened(rasa_server, allowed_origin) -> None:
+    import uuid
+
+    url = rasa_server.url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+    connection = websocket.create_connection(url, origin=allowed_origin, timeout=10)
+    try:
+        assert connection.recv().startswith("0{")
+        connection.send("40" + json.dumps({"token": visitor_token(rasa_server.channel_env["SOCKETIO_JWT_KEY"])}))
+        assert connection.recv().startswith("40")
+        mine, someone_elses = uuid.uuid4().hex, uuid.uuid4().hex
+        connection.send("42" + json.dumps(["session_request", {"session_id": mine}]))
+        assert json.loads(connection.recv()[2:]) == ["session_confirm", mine]
+        intrusion = {"message": "I take a statin", "session_id": someone_elses}
+        connection.send("42" + json.dumps(["user_uttered", intrusion]))
+        connection.send("42" + json.dumps(["user_uttered", {"message": "hi", "session_id": mine}]))
+        first = connection.recv()
+        while first == "2":  # an engine.io ping
+            connection.send("3")
+            first = connection.recv()
+        assert first.startswith('42["bot_uttered"')  # the answer to "hi", the only message accepted
+    finally:
+        connection.close()
+    assert [event for event in rasa_server.tracker(someone_elses)["events"] or [] if event["event"] == "user"] == []
+    assert [event["text"] for event in rasa_server.tracker(mine)["events"] if event["event"] == "user"] == ["hi"]
