@@ -107,6 +107,7 @@ class Safeguards:
     triage: TriageResult
     withheld: frozenset[str]
     warnings: tuple[str, ...]
+    place: RegionInfo
 
 
 @dataclass(frozen=True)
@@ -272,7 +273,7 @@ def safeguards(session: Session, known_terms: Iterable[str], region: str = DEFAU
     cautions = session.scalars(select(models.Term.caution).where(
         models.Term.id.in_(known), models.Term.caution.is_not(None)).order_by(models.Term.kind, models.Term.id))
     warnings = ([result.do_not] if result.do_not else []) + [place.fill(text) for text in cautions]
-    return Safeguards(result, withheld, tuple(text for text in warnings if text))
+    return Safeguards(result, withheld, tuple(text for text in warnings if text), place)
 
 
 def _withheld_entries(session: Session, entry_kind: str, withheld: frozenset[str]) -> set[str]:
@@ -291,7 +292,7 @@ def advice_for(session: Session, kind: str, known_terms: Iterable[str], limit: i
     known = set(known_terms)
     guard = guard or safeguards(session, known, region)
     unsafe = _withheld_entries(session, "advice", guard.withheld)
-    place = region_info(session, region)
+    place = guard.place
     tailored, general = [], []
     for item in session.scalars(select(models.Advice).where(models.Advice.kind == kind)):
         if item.id in unsafe:
@@ -323,7 +324,7 @@ def faq_answer(session: Session, topic: str, known_terms: Iterable[str] = (),
         return None
     known = set(known_terms)
     guard = safeguards(session, known, region)
-    place = region_info(session, region)
+    place = guard.place
     act_now = guard.triage.do_not is not None
     if (entry.steps and act_now) or topic in _withheld_entries(session, "faq", guard.withheld):
         answer = "\n".join([*guard.warnings, guard.triage.action])
