@@ -21,12 +21,17 @@ export STAFF_TRACKER_STORE_URL ?= sqlite:///$(CURDIR)/build/conversations/staff.
 # reach the Rasa server from.
 export WEB_PORT ?= 5080
 export RASA_CORS_ORIGINS ?= http://localhost:$(WEB_PORT) http://127.0.0.1:$(WEB_PORT)
+# The secret the Rasa server sends the action server (endpoints.yml); empty:
+# scripts/serve.sh and chat.sh make one for each run.
+export ACTION_SERVER_SECRET ?=
 export RASA_TELEMETRY_ENABLED ?= false
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 export PYTHONWARNINGS ?= ignore::DeprecationWarning
 
 WIDGET_VENDOR := web/widget/vendor/socket.io.min.js
+# Its sha384, as a browser's Subresource Integrity writes it.
+WIDGET_VENDOR_SRI := web/socket.io.min.js.sha384
 KNOWLEDGE_FILES := $(wildcard data/knowledge/*.yml)
 TRAINING_FILES := config.yml domain.yml $(shell find data -name '*.yml' -not -path 'data/knowledge/*')
 
@@ -44,11 +49,17 @@ help:
 	@echo "make profile  py-spy on both servers under load (USERS=20 SECONDS=20; bench/results/profile-*)"
 	@echo "make lint   ruff"
 
-$(INSTALLED): pyproject.toml requirements/constraints.txt
+# Every file installed is checked against the sha256 hashes in requirements/
+# (--require-hashes): first pip, setuptools and wheel, then every dependency
+# (--no-deps: the hashed file holds them all, pip check proves it), then the
+# project itself, editable; builds use the hashed setuptools (no build isolation).
+$(INSTALLED): pyproject.toml requirements/pip.txt requirements/constraints.txt
 	@python310=$$(scripts/find-python.sh) && \
 	  { [ -x $(PY) ] || $$python310 -m venv $(VENV); }
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c requirements/constraints.txt -e '.[test,bench]'
+	$(PY) -m pip install --quiet --require-hashes -r requirements/pip.txt
+	$(PY) -m pip install --quiet --require-hashes --no-deps --no-build-isolation -r requirements/constraints.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(PY) -m pip check
 	@touch $@
 
 install: $(INSTALLED)
@@ -85,11 +96,23 @@ web/node_modules/.installed: web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-$(WIDGET_VENDOR): web/node_modules/.installed
+# The copy must have the sha384 recorded in $(WIDGET_VENDOR_SRI); any other
+# file stops the build, and make web checks it again before serving it.
+check_sri = expected=$$(cat $(WIDGET_VENDOR_SRI)); \
+	actual=sha384-$$(openssl dgst -sha384 -binary $(1) | openssl base64 -A); \
+	[ "$$actual" = "$$expected" ] || { \
+	  echo "error: $(1) is not the socket.io client recorded in $(WIDGET_VENDOR_SRI): its sha384 differs" >&2; \
+	  echo "  expected $$expected" >&2; echo "  got      $$actual" >&2; \
+	  echo "  (after a deliberate upgrade in web/package-lock.json, record the new value there)" >&2; false; }
+
+$(WIDGET_VENDOR): web/node_modules/.installed $(WIDGET_VENDOR_SRI)
 	mkdir -p $(@D)
-	cp web/node_modules/socket.io-client/dist/socket.io.min.js $@
+	cp web/node_modules/socket.io-client/dist/socket.io.min.js $@.tmp
+	@$(call check_sri,$@.tmp) || { rm -f $@.tmp; exit 1; }
+	mv $@.tmp $@
 
 web: $(WIDGET_VENDOR) $(INSTALLED)
+	@$(call check_sri,$(WIDGET_VENDOR))
 	@$(PY) scripts/web_server.py
 
 test: $(MODEL) $(WIDGET_VENDOR)
@@ -116,8 +139,10 @@ purge: $(INSTALLED)
 lint: $(INSTALLED)
 	$(PY) -m ruff check .
 
+# Pins what .venv has (pip freeze) with the sha256 of every file PyPI has for
+# each version: requirements/pip.txt and requirements/constraints.txt.
 lock: $(INSTALLED)
-	$(PY) -m pip freeze --exclude-editable | sed '1i # Exact versions of every dependency, so that a new machine installs what was tested\n# (and pip does not spend minutes backtracking). Regenerate with `make lock`.' > requirements/constraints.txt
+	$(PY) -m pip freeze --all --exclude-editable | $(PY) scripts/lock_hashes.py
 
 clean:
 	rm -rf build models .pytest_cache

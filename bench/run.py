@@ -112,8 +112,10 @@ def serving(workdir: Path, model: Path, endpoints: Path, env: dict[str, str], lo
                                     str(action_port)], cwd=PROJECT_ROOT, env={**env, "SANIC_HOST": "127.0.0.1"},
                                    stdout=output,
                                    stderr=subprocess.STDOUT, start_new_session=True)
-    command = [str(VENV_BIN / "rasa"), "run", "--interface", "127.0.0.1", "--port", str(rasa_port), "--model",
-               str(model), "--endpoints", str(endpoints)]
+    # Ours as `make serve` starts it (channels.server); the baseline as `rasa run`.
+    runner = [str(VENV_BIN / "python"), "-m", "channels.server"] if with_actions else [str(VENV_BIN / "rasa"), "run"]
+    command = [*runner, "--interface", "127.0.0.1", "--port", str(rasa_port), "--model", str(model),
+               "--endpoints", str(endpoints)]
     if with_actions:
         command += ["--credentials", str(PROJECT_ROOT / "credentials.yml")]
     rasa = subprocess.Popen(command, cwd=workdir, env=env, stdout=output, stderr=subprocess.STDOUT,
@@ -204,7 +206,7 @@ def server_environment() -> dict[str, str]:
     """The servers' environment: the caller's, quiet, without telemetry (the tests' servers use it too)."""
     # Without RASA_AUTH_TOKEN: the benchmark's REST calls carry none (the servers' API stays off).
     environment = {name: value for name, value in os.environ.items() if name != "RASA_AUTH_TOKEN"}
-    return {**environment, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
+    return {"ACTION_SERVER_SECRET": "", **environment, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "PYTHONWARNINGS": "ignore::DeprecationWarning"}
 
 

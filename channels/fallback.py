@@ -88,18 +88,29 @@ def apology(safety_net: str | None) -> str:
 _safety_net: dict[str, str | None] = {}
 
 
+async def send_act_now_advice(output_channel: OutputChannel, recipient_id: str, text: str) -> bool:
+    """The emergency or urgent advice, if the text names a warning sign, worked
+    out here from the knowledge base; True if it was sent."""
+    region = clinic_from_environment().region
+    with Session(shared_engine()) as session:
+        result = queries.triage(session, terms_said(text), region)
+        _safety_net[region] = queries.triage(session, [], region).safety_net
+    if result.level not in replies.ACT_NOW_LEVELS:
+        return False
+    await output_channel.send_response(recipient_id, {"text": replies.triage_reply(result),
+                                                      "custom": replies.triage_payload(result)})
+    return True
+
+
 async def send_fallback(output_channel: OutputChannel, recipient_id: str, text: str) -> None:
     """The red-flag advice the text calls for, if any, then the apology."""
     region = clinic_from_environment().region
     safety_net = _safety_net.get(region)
     try:
-        with Session(shared_engine()) as session:
-            result = queries.triage(session, terms_said(text), region)
-            safety_net = _safety_net[region] = queries.triage(session, [], region).safety_net
-        if result.level in replies.ACT_NOW_LEVELS:
-            await output_channel.send_response(recipient_id, {"text": replies.triage_reply(result),
-                                                              "custom": replies.triage_payload(result)})
+        if await send_act_now_advice(output_channel, recipient_id, text):
             safety_net = None
+        else:
+            safety_net = _safety_net[region]
     except Exception:  # the knowledge base may be what failed; the apology still goes out
         logger.exception("Could not triage the message locally after a failure.")
     await output_channel.send_text_message(recipient_id, apology(safety_net))

@@ -78,6 +78,24 @@ def banner_line(payload: dict[str, Any]) -> str | None:
     return f"{icon} {banner.upper()}"
 
 
+def channel_id(sender_id: str, namespace: str) -> str:
+    """The id the channel itself knows (a Slack channel, a Telegram chat) for a
+    sender id with the channel's prefix (channels.turns.checked_messages)."""
+    prefix = f"{namespace}:"
+    return sender_id[len(prefix):] if sender_id.startswith(prefix) else sender_id
+
+
+class RepliesToChannelIds:
+    """For channels whose sender ids carry a prefix: replies (which Rasa sends
+    to the conversation's sender id) go to the channel's own id. Mixed in
+    first, before the rest of the output channel."""
+
+    namespace: str
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        await super().send_response(channel_id(recipient_id, self.namespace), message)
+
+
 class TriageBannerFirst:
     """For text-only channels (Slack, Telegram): the triage payload is shown as
     its banner line (nothing for levels without one), sent before the reply's

@@ -26,7 +26,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from slack_sdk.web.async_client import AsyncWebClient
 
-from channels.settings import ChannelOff, TriageBannerFirst, settings_from_environment
+from channels.settings import ChannelOff, RepliesToChannelIds, TriageBannerFirst, settings_from_environment
 from channels.turns import checked_messages
 from stores.lock_store import REDIS_URL_VARIABLE
 
@@ -74,9 +74,11 @@ class SharedRecentEvents:
 SLACK_BUTTONS_PER_BLOCK = 5
 
 
-class ClinicSlackBot(TriageBannerFirst, SlackBot):
+class ClinicSlackBot(RepliesToChannelIds, TriageBannerFirst, SlackBot):
     """Rasa's Slack output, posting to the configured Web API URL, with the
     triage payload shown as a banner block."""
+
+    namespace = "slack"
 
     def __init__(self, token: str, slack_channel: str | None = None, thread_id: str | None = None,
                  proxy: str | None = None, api_url: str | None = None) -> None:
@@ -141,7 +143,8 @@ class ClinicSlackInput(SlackInput):
         return await super().process_message(request, on_new_message, text, sender_id, metadata)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        return super().blueprint(checked_messages(on_new_message))
+        return super().blueprint(checked_messages(on_new_message, namespace=ClinicSlackBot.namespace, limited=True,
+                                                  keep_metadata=True))
 
     def get_output_channel(self, channel: str | None = None, thread_id: str | None = None) -> OutputChannel:
         return ClinicSlackBot(self.slack_token, channel or self.slack_channel, thread_id, self.proxy, self.api_url)

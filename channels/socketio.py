@@ -1,30 +1,109 @@
 """The website widget's socket.io channel: Rasa's, with the JWT key and the
-allowed origins taken from the environment, and custom payloads (the triage
-banner) delivered instead of crashing."""
+allowed origins taken from the environment, custom payloads (the triage
+banner) delivered instead of crashing, and conversations that belong to the
+browser that started them.
+
+- Session ids are issued by the server and signed (`web:<random>.<signature>`,
+  HMAC-SHA256 with `SOCKETIO_SESSION_KEY`). A widget that stores the confirmed
+  id and sends it back on reconnect (ours, rasa-webchat, Rasa's own) keeps its
+  conversation; any other proposed id gets a new session.
+- A message is accepted only for the session the connection opened.
+- With `SOCKETIO_JWT_KEY` set, a connection needs a token signed with it that
+  has `exp`, lives at most a day, and, when it has a `sub`, the session is
+  bound to that subject: another visitor's token cannot reopen it.
+- Bounds: 16 KiB per socket.io packet, the metadata allow-list, and a message
+  rate per connection and per session (channels.limits).
+"""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
+import logging
 import os
 import re
-import uuid
+import secrets
+import time
 from collections.abc import Awaitable, Callable
+from functools import lru_cache
 from typing import Any
 
+import jwt
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
-from channels.turns import checked_messages
+from channels.limits import MessageRate
+from channels.turns import checked_messages, slow_down
 
-# A session id the widget made up, or ours (uuid4 hex); anything else gets a new one.
-SESSION_ID_FORMAT = re.compile(r"[A-Za-z0-9_-]{8,64}")
+logger = logging.getLogger(__name__)
+
+SESSION_KEY_VARIABLE = "SOCKETIO_SESSION_KEY"
+SESSION_PREFIX = "web:"
+SESSION_ID_FORMAT = re.compile(r"web:(?P<nonce>[0-9a-f]{32})\.(?P<signature>[A-Za-z0-9_-]{22})")
+# The longest a visitor's token may be valid for, from now or from when it was issued.
+MAX_TOKEN_SECONDS = 24 * 3600
+# One socket.io packet (engine.io's buffer): a message is at most 2,000 characters.
+MAX_PACKET_BYTES = 16 * 1024
 
 
 def allowed_origins() -> list[str]:
     """The origins a browser may call the server from (`RASA_CORS_ORIGINS`,
     space-separated; the same variable `make serve` gives `rasa run --cors`)."""
     return os.environ.get("RASA_CORS_ORIGINS", "").split()
+
+
+@lru_cache(maxsize=1)
+def session_key() -> bytes:
+    """`SOCKETIO_SESSION_KEY`; without it, a key of this process's own, so that
+    a conversation survives a page reload but not a restart or a move to
+    another replica (set the same key on every replica)."""
+    key = os.environ.get(SESSION_KEY_VARIABLE, "").strip()
+    if key:
+        return key.encode()
+    logger.info("%s is not set: web chat sessions last until this server stops.", SESSION_KEY_VARIABLE)
+    return secrets.token_bytes(32)
+
+
+def _signature(nonce: str, subject: str) -> str:
+    digest = hmac.new(session_key(), f"{nonce}|{subject}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:16]).decode().rstrip("=")
+
+
+def new_session_id(subject: str = "") -> str:
+    """A session id signed by this server, for the visitor `subject` (the JWT's `sub`)."""
+    nonce = secrets.token_hex(16)
+    return f"{SESSION_PREFIX}{nonce}.{_signature(nonce, subject)}"
+
+
+def is_signed_session_id(session_id: Any, subject: str = "") -> bool:
+    """True for an id this server issued to the same visitor."""
+    match = SESSION_ID_FORMAT.fullmatch(session_id) if isinstance(session_id, str) else None
+    return bool(match) and hmac.compare_digest(match["signature"], _signature(match["nonce"], subject))
+
+
+def visitor_claims(token: Any, key: str, algorithm: str) -> dict[str, Any] | None:
+    """The token's claims if it is signed with the key, has `exp`, and is valid
+    for at most MAX_TOKEN_SECONDS; otherwise None (and why, at INFO, without a
+    traceback)."""
+    if not isinstance(token, str) or not token:
+        logger.info("Refused a socket.io connection: no token.")
+        return None
+    try:
+        claims = jwt.decode(token, key, algorithms=[algorithm], options={"require": ["exp"]})
+    except jwt.PyJWTError as error:
+        logger.info("Refused a socket.io connection: %s.", error.__class__.__name__)
+        return None
+    now = time.time()
+    issued = claims.get("iat")
+    if claims["exp"] - now > MAX_TOKEN_SECONDS or (
+            isinstance(issued, (int, float)) and now - issued > MAX_TOKEN_SECONDS):
+        logger.info("Refused a socket.io connection: the token is valid for longer than %d s.", MAX_TOKEN_SECONDS)
+        return None
+    subject = claims.get("sub")
+    return {**claims, "sub": subject if isinstance(subject, str) else ""}
 
 
 class ClinicSocketIOOutput(SocketIOOutput):
@@ -36,9 +115,8 @@ class ClinicSocketIOOutput(SocketIOOutput):
 
 
 class ClinicSocketIOInput(SocketIOInput):
-    """Requires a JWT signed with `SOCKETIO_JWT_KEY` when that is set, and
-    accepts connections only from the allowed origins (the server's own when
-    none are configured), for both the websocket and polling transports."""
+    """Rasa's socket.io channel with the rules in the module's docstring, for
+    both the websocket and polling transports."""
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
@@ -50,37 +128,57 @@ class ClinicSocketIOInput(SocketIOInput):
         return ClinicSocketIOOutput(self.sio, self.bot_message_evt) if self.sio else super().get_output_channel()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        on_new_message = checked_messages(on_new_message)
+        on_new_message = checked_messages(on_new_message, limited=True)
         socketio_webhook = super().blueprint(on_new_message)
         sio = self.sio
         # Rasa turns engine.io's origin check off ([]) and leaves it to Sanic's
         # CORS, which browsers do not apply to websockets. None means "this
         # server's own origin only".
         sio.eio.cors_allowed_origins = allowed_origins() or None
-        # The session each connection asked for: a message is accepted only for
-        # the connection's own session, so no socket can write into another
-        # person's conversation by naming its id.
+        sio.eio.max_http_buffer_size = MAX_PACKET_BYTES
+        session_key()  # made (or read) at start, not on the first visitor
+        # Per connection: the visitor its token names ("" without tokens), and
+        # the session it opened.
+        subjects: dict[str, str] = {}
         owned: dict[str, str] = {}
+        connection_rate = MessageRate()
+
+        # Replaces Rasa's handler: the token must have `exp` and a bounded
+        # lifetime, and a bad one is refused without a traceback in the log.
+        @sio.on("connect", namespace=self.namespace)
+        async def connect(sid: str, _environ: dict, auth: Any) -> bool:
+            if not self.jwt_key:
+                subjects[sid] = ""
+                return True
+            token = auth.get("token") if isinstance(auth, dict) else None
+            claims = visitor_claims(token, self.jwt_key, self.jwt_algorithm)
+            if claims is None:
+                return False
+            subjects[sid] = claims["sub"]
+            return True
 
         @sio.on("disconnect", namespace=self.namespace)
         async def disconnect(sid: str, *_reason: Any) -> None:
+            subjects.pop(sid, None)
             owned.pop(sid, None)
+            connection_rate.forget(sid)
 
-        # Replaces Rasa's handler: python-socketio 5.10+ made `enter_room` a
-        # coroutine that Rasa 3.6 does not await, so the session's room was
-        # never joined and no reply reached the browser.
+        # Replaces Rasa's handler: the session id is the server's (see the
+        # module's docstring). Also, python-socketio 5.10+ made `enter_room` a
+        # coroutine that Rasa 3.6 does not await.
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: str, data: Any) -> None:
+            subject = subjects.get(sid, "")
             session_id = data.get("session_id") if isinstance(data, dict) else None
-            if not isinstance(session_id, str) or not SESSION_ID_FORMAT.fullmatch(session_id):
-                session_id = uuid.uuid4().hex
+            if not is_signed_session_id(session_id, subject):
+                session_id = new_session_id(subject)
             if self.session_persistence:
                 await sio.enter_room(sid, session_id, namespace=self.namespace)
             owned[sid] = session_id
             await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
 
-        # Replaces Rasa's handler (same logic) so that replies go through
-        # ClinicSocketIOOutput.
+        # Replaces Rasa's handler: only the connection's own session, the
+        # connection's rate, and replies through ClinicSocketIOOutput.
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: str, data: Any) -> None:
             if not isinstance(data, dict):
@@ -88,19 +186,22 @@ class ClinicSocketIOInput(SocketIOInput):
             if self.session_persistence:
                 if not data.get("session_id") or owned.get(sid) != data["session_id"]:
                     return  # no session asked for yet, or someone else's
-                sender_id = str(data["session_id"])
+                sender_id = owned[sid]
             else:
                 sender_id = sid
+            output = ClinicSocketIOOutput(sio, self.bot_message_evt)
+            message = data.get("message", "")
+            message = message if isinstance(message, str) else ""
+            if not connection_rate.allow(sid):
+                await slow_down(output, sender_id, message)
+                return
             metadata = data.get(self.metadata_key) or {}
             if isinstance(metadata, str):
                 try:
                     metadata = json.loads(metadata)
                 except ValueError:
                     metadata = {}
-            message = data.get("message", "")
-            await on_new_message(UserMessage(
-                message if isinstance(message, str) else "", ClinicSocketIOOutput(sio, self.bot_message_evt),
-                sender_id, input_channel=self.name(), metadata=metadata,
-            ))
+            await on_new_message(UserMessage(message, output, sender_id, input_channel=self.name(),
+                                             metadata=metadata))
 
         return socketio_webhook

@@ -29,6 +29,7 @@ from sanic.response import HTTPResponse
 from channels.settings import (
     ChannelConfigurationError,
     ChannelOff,
+    RepliesToChannelIds,
     TriageBannerFirst,
     settings_from_environment,
 )
@@ -45,9 +46,11 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 SECRET_TOKEN_FORMAT = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
-class ClinicTelegramOutput(TriageBannerFirst, TelegramOutput):
+class ClinicTelegramOutput(RepliesToChannelIds, TriageBannerFirst, TelegramOutput):
     """Rasa's Telegram output, with the secret on every webhook registration,
     the triage banner as a message of its own, and `getMe` asked once."""
+
+    namespace = "telegram"
 
     def __init__(self, access_token: str, secret_token: str, api_url: str | None = None) -> None:
         server = TelegramAPIServer.from_base(api_url) if api_url else TELEGRAM_PRODUCTION
@@ -110,7 +113,8 @@ class SecretTokenTelegramInput(TelegramInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         self.register_webhook()
-        telegram_webhook = super().blueprint(checked_messages(on_new_message))
+        telegram_webhook = super().blueprint(checked_messages(
+            on_new_message, namespace=ClinicTelegramOutput.namespace, limited=True, keep_metadata=True))
 
         @telegram_webhook.middleware("request")
         async def require_secret(request: Request) -> HTTPResponse | None:

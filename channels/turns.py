@@ -1,18 +1,28 @@
 """What every channel does around a turn. Before: a length limit with a
 polite answer, control characters removed, empty messages answered without
-asking the model. After: if part of the service failed during the turn, the
-fallback reply (channels.fallback)."""
+asking the model, a text that only looks like a button's `/intent` payload
+read as the text it is, metadata cut to the allow-list, the sender's message
+rate, and the channel's prefix on the sender id. After: if part of the
+service failed during the turn, the fallback reply (channels.fallback)."""
 
 from __future__ import annotations
 
+import json
+import logging
 import re
 from collections.abc import Awaitable, Callable
+from functools import lru_cache
 from typing import Any
 
 from rasa.core.channels.channel import UserMessage
+from rasa.shared.core.domain import Domain
 
 from channels import fallback
+from channels.limits import MessageRate, allowed_metadata
+from knowledge_base.db import PROJECT_ROOT
 from stores.tracker_store import ConversationStoreUnavailable
+
+logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARACTERS = 2000
 TOO_LONG_REPLY = (
@@ -20,24 +30,77 @@ TOO_LONG_REPLY = (
     "to the main points: where the cramps are, when they happen, and anything that worries you."
 )
 EMPTY_REPLY = "I didn't get any text. Tell me about your leg cramps in your own words."
+SLOW_DOWN_REPLY = ("You're sending messages faster than I can read them. Please wait a few seconds, then send "
+                   "your last message again.")
 # C0 and C1 control characters, except tab and newline.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+# How Rasa reads a button's payload: "/intent" then, optionally, a JSON object of entities.
+COMMAND = re.compile(r"/(?P<intent>[^{@]+)(?P<entities>\{.+\})?", re.DOTALL)
+# One rate for the senders of every public channel (their ids carry the channel's prefix).
+sender_rate = MessageRate()
 
 
 def clean_text(text: Any) -> str:
     return CONTROL_CHARACTERS.sub("", text).strip() if isinstance(text, str) else ""
 
 
-def checked_messages(handler: Callable[[UserMessage], Awaitable[Any]]) -> Callable[[UserMessage], Awaitable[Any]]:
-    """Wraps a channel's message handler with the checks above."""
+@lru_cache(maxsize=1)
+def _domain() -> Domain:
+    return Domain.load(PROJECT_ROOT / "domain.yml")
+
+
+def command_or_text(text: str) -> str:
+    """The text as Rasa should read it: a button payload (a known intent, with
+    known entities) unchanged; any other text that starts with "/" without its
+    slashes. Rasa would otherwise try to read it as a payload and echo the
+    whole message into its warning log."""
+    if not text.startswith("/"):
+        return text
+    match = COMMAND.fullmatch(text)
+    if match and match["intent"] in _domain().intents and _known_entities(match["entities"]):
+        return text
+    return text.lstrip("/").strip()
+
+
+def _known_entities(entities: str | None) -> bool:
+    if entities is None:
+        return True
+    try:
+        parsed = json.loads(entities)
+    except ValueError:
+        return False
+    return isinstance(parsed, dict) and set(parsed) <= set(_domain().entities)
+
+
+def checked_messages(handler: Callable[[UserMessage], Awaitable[Any]], *, namespace: str | None = None,
+                     limited: bool = False, keep_metadata: bool = False) -> Callable[[UserMessage], Awaitable[Any]]:
+    """Wraps a channel's message handler with the checks above.
+
+    namespace: the channel's prefix for sender ids ("slack" makes "slack:U123"),
+    so that no channel can address another's conversations; replies still go to
+    the channel's own id. limited: the sender's message rate applies (public
+    channels; REST is for trusted back-ends). keep_metadata: the metadata comes
+    from the channel's provider, not from the person, and is kept whole.
+    """
 
     async def handle(message: UserMessage) -> Any:
-        text = clean_text(message.text)
+        text = command_or_text(clean_text(message.text))
+        recipient = message.sender_id
+        if namespace:
+            message.sender_id = f"{namespace}:{recipient}"
+        if not keep_metadata:
+            message.metadata = allowed_metadata(message.metadata)
+        if limited and not sender_rate.allow(message.sender_id):
+            logger.info("A %s sender was asked to slow down.", message.input_channel)
+            await slow_down(message.output_channel, recipient, text)
+            return None
         if len(text) > MAX_MESSAGE_CHARACTERS:
-            await message.output_channel.send_text_message(message.sender_id, TOO_LONG_REPLY)
+            await message.output_channel.send_text_message(recipient, TOO_LONG_REPLY)
             return None
         if not text:
-            await message.output_channel.send_text_message(message.sender_id, EMPTY_REPLY)
+            await message.output_channel.send_text_message(recipient, EMPTY_REPLY)
             return None
         message.text = text
         turn = fallback.start_turn()
@@ -49,7 +112,17 @@ def checked_messages(handler: Callable[[UserMessage], Awaitable[Any]]) -> Callab
         finally:
             failures = fallback.end_turn(turn)
         if fallback.has_failed(failures, error):
-            await fallback.send_fallback(message.output_channel, message.sender_id, text)
+            await fallback.send_fallback(message.output_channel, recipient, text)
         return None
 
     return handle
+
+
+async def slow_down(output_channel: Any, recipient_id: str, text: str) -> None:
+    """The polite refusal of a message sent too fast; a warning sign in it is
+    still answered first (the message itself is not read by the model)."""
+    try:
+        await fallback.send_act_now_advice(output_channel, recipient_id, text[:MAX_MESSAGE_CHARACTERS])
+    except Exception:  # the knowledge base failed: the refusal still goes out
+        logger.exception("Could not triage a message sent too fast.")
+    await output_channel.send_text_message(recipient_id, SLOW_DOWN_REPLY)

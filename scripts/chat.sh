@@ -5,6 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p build/conversations
+if [ -z "${ACTION_SERVER_SECRET:-}" ]; then
+    ACTION_SERVER_SECRET="$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+fi
+export ACTION_SERVER_SECRET
 SANIC_HOST="${ACTION_HOST:-127.0.0.1}" .venv/bin/python -m rasa_sdk --actions actions --port "$ACTION_PORT" \
     > build/action-server.log 2>&1 &
 actions_pid=$!

@@ -65,12 +65,13 @@ def separate_servers(trained_model: Path, server_env: dict[str, str],
                            tracker_store=folder / "patients.sqlite3", channel_env={})
     server.url = f"http://127.0.0.1:{server.rasa_port}"
     env = {**server_env, "ACTION_PORT": str(server.action_port), "ACTION_SERVER_TIMEOUT": "5",
-           "TRACKER_STORE_URL": f"sqlite:///{server.tracker_store}"}
+           "TRACKER_STORE_URL": f"sqlite:///{server.tracker_store}", "RASA_AUTH_TOKEN": server.token,
+           "SANIC_HOST": "127.0.0.1"}
     actions = ActionServer(env, server.action_port, folder / "actions.log")
     actions.start()
-    rasa = start([RASA, "run", "--interface", "127.0.0.1", "--port", str(server.rasa_port), "--model",
-                  str(trained_model), "--credentials", "credentials.yml", "--endpoints", "endpoints.yml",
-                  "--enable-api", "--auth-token", server.token], env, folder / "rasa.log")
+    rasa = start([PYTHON, "-m", "channels.server", "--interface", "127.0.0.1", "--port", str(server.rasa_port),
+                  "--model", str(trained_model), "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"],
+                 env, folder / "rasa.log")
     try:
         wait_for(f"{server.url}/", rasa, folder / "rasa.log", seconds=420)
         yield server, actions
@@ -144,6 +145,15 @@ def test_the_action_server_refuses_to_start_on_a_knowledge_base_not_ready(server
     assert result.returncode != 0
     assert f"The action server cannot start: {message}" in result.stderr
     assert "Run `make kb`" in result.stderr
+
+
+def test_an_action_server_beyond_loopback_refuses_to_start_without_the_secret(server_env) -> None:
+    env = {**server_env, "SANIC_HOST": "0.0.0.0", "ACTION_SERVER_SECRET": ""}
+    result = subprocess.run([PYTHON, "-m", "rasa_sdk", "--actions", "actions", "--port", str(free_port())],
+                            cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert "The action server would listen on 0.0.0.0 without a secret: set ACTION_SERVER_SECRET" in (
+        result.stdout + result.stderr)
 
 
 def run_serve(server_env: dict[str, str], tmp_path: Path, **variables: str) -> subprocess.CompletedProcess:

@@ -70,7 +70,7 @@ class SlackUser:
                                       and fold(text) in fold(json.dumps(call.fields, ensure_ascii=False)))[0]
 
     def user_messages(self) -> list[str]:
-        sender = self.user  # conversation_granularity: sender
+        sender = f"slack:{self.user}"  # conversation_granularity: sender, with the channel's prefix
         return [e["text"] for e in self.server.tracker(sender)["events"] if e["event"] == "user"]
 
 

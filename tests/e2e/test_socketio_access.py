@@ -1,22 +1,30 @@
-"""Who may open the widget's socket.io connection: only pages from the
-configured origins, and only with a token signed with SOCKETIO_JWT_KEY."""
+"""Who may open the widget's socket.io connection (only pages from the
+configured origins, only with a token signed with SOCKETIO_JWT_KEY that has
+`exp`), and whose conversation a connection may join and write into (only the
+one the server issued to it): spoken at protocol level, as a widget that
+nobody on the team wrote would."""
 
 from __future__ import annotations
 
 import json
 import time
 import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import jwt
 import pytest
 import websocket
 
+from channels.limits import BURST_MESSAGES
+from channels.turns import SLOW_DOWN_REPLY
 from tests.e2e.conftest import RunningServer
 
 
-def visitor_token(key: str, lifetime: int = 600) -> str:
+def visitor_token(key: str, lifetime: int = 600, subject: str = "test-visitor") -> str:
     now = int(time.time())
-    return jwt.encode({"sub": "test-visitor", "iat": now, "exp": now + lifetime}, key, algorithm="HS256")
+    return jwt.encode({"sub": subject, "iat": now, "exp": now + lifetime}, key, algorithm="HS256")
 
 
 def connects(server: RunningServer, origin: str, token: str | None) -> bool:
@@ -70,27 +78,146 @@ def test_the_rest_api_allows_only_the_configured_origins(rasa_server, allowed_or
     assert allow_origin_header("https://evil.example") is None
 
 
-def test_a_socket_can_only_write_into_the_session_it_opened(rasa_server, allowed_origin) -> None:
-    import uuid
+class SocketClient:
+    """A socket.io client over a websocket: engine.io packets by hand."""
 
-    url = rasa_server.url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
-    connection = websocket.create_connection(url, origin=allowed_origin, timeout=10)
-    try:
-        assert connection.recv().startswith("0{")
-        connection.send("40" + json.dumps({"token": visitor_token(rasa_server.channel_env["SOCKETIO_JWT_KEY"])}))
-        assert connection.recv().startswith("40")
-        mine, someone_elses = uuid.uuid4().hex, uuid.uuid4().hex
-        connection.send("42" + json.dumps(["session_request", {"session_id": mine}]))
-        assert json.loads(connection.recv()[2:]) == ["session_confirm", mine]
-        intrusion = {"message": "I take a statin", "session_id": someone_elses}
-        connection.send("42" + json.dumps(["user_uttered", intrusion]))
-        connection.send("42" + json.dumps(["user_uttered", {"message": "hi", "session_id": mine}]))
-        first = connection.recv()
-        while first == "2":  # an engine.io ping
-            connection.send("3")
-            first = connection.recv()
-        assert first.startswith('42["bot_uttered"')  # the answer to "hi", the only message accepted
-    finally:
-        connection.close()
-    assert [event for event in rasa_server.tracker(someone_elses)["events"] or [] if event["event"] == "user"] == []
-    assert [event["text"] for event in rasa_server.tracker(mine)["events"] if event["event"] == "user"] == ["hi"]
+    def __init__(self, server: RunningServer, origin: str, token: str | None) -> None:
+        url = server.url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+        self.connection = websocket.create_connection(url, origin=origin, timeout=10)
+        assert self.connection.recv().startswith("0{")
+        self.connection.send("40" + json.dumps({"token": token} if token else {}))
+        assert self.connection.recv().startswith("40")
+        self.session_id = ""
+
+    def receive(self, timeout: float = 10) -> str:
+        self.connection.settimeout(timeout)
+        while True:
+            packet = self.connection.recv()
+            if packet != "2":
+                return packet
+            self.connection.send("3")  # answer engine.io's ping
+
+    def emit(self, event: str, data: Any) -> None:
+        self.connection.send("42" + json.dumps([event, data]))
+
+    def request_session(self, session_id: str | None = None) -> str:
+        self.emit("session_request", {"session_id": session_id})
+        event, self.session_id = json.loads(self.receive()[2:])
+        assert event == "session_confirm"
+        return self.session_id
+
+    def say(self, text: str, session_id: str | None = None, **extra: Any) -> None:
+        self.emit("user_uttered", {"message": text, "session_id": session_id or self.session_id, **extra})
+
+    def replies(self, quiet: float = 3) -> list[dict[str, Any]]:
+        """The bot's messages until none comes for `quiet` seconds."""
+        messages = []
+        try:
+            while True:
+                packet = self.receive(timeout=quiet)
+                if packet.startswith('42["bot_uttered"'):
+                    messages.append(json.loads(packet[2:])[1])
+        except websocket.WebSocketTimeoutException:
+            return messages
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+@pytest.fixture
+def client_for(rasa_server: RunningServer, allowed_origin: str) -> Iterator[Callable[..., SocketClient]]:
+    clients: list[SocketClient] = []
+
+    def open_client(subject: str = "test-visitor") -> SocketClient:
+        token = visitor_token(rasa_server.channel_env["SOCKETIO_JWT_KEY"], subject=subject)
+        clients.append(SocketClient(rasa_server, allowed_origin, token))
+        return clients[-1]
+
+    yield open_client
+    for client in clients:
+        client.close()
+
+
+def user_texts(server: RunningServer, sender: str) -> list[str]:
+    return [event["text"] for event in server.tracker(sender)["events"] or [] if event["event"] == "user"]
+
+
+def test_the_server_issues_a_signed_web_session_id_and_refuses_a_proposed_one(client_for) -> None:
+    client = client_for()
+    issued = client.request_session()
+    assert issued.startswith("web:")
+    proposed = uuid.uuid4().hex  # what an older widget, or an intruder, proposes
+    assert client_for().request_session(proposed) not in (proposed, issued)
+    forged = issued[:-4] + ("AAAA" if not issued.endswith("AAAA") else "BBBB")
+    assert client_for().request_session(forged) not in (forged, issued)
+
+
+def test_a_reload_that_sends_back_the_confirmed_id_continues_the_conversation(rasa_server, client_for) -> None:
+    first = client_for()
+    session = first.request_session()
+    first.say("my calves cramp at night")
+    assert first.replies()
+    first.close()
+    again = client_for()  # the page reloaded: a new connection, the stored id
+    assert again.request_session(session) == session
+    again.say("now and then")
+    assert again.replies()
+    assert user_texts(rasa_server, session) == ["my calves cramp at night", "now and then"]
+
+
+def test_another_visitors_token_cannot_reopen_a_session(rasa_server, client_for) -> None:
+    session = client_for("visitor-a").request_session()
+    assert client_for("visitor-b").request_session(session) != session
+
+
+def test_a_socket_can_only_write_into_the_session_it_opened(rasa_server, client_for) -> None:
+    victim = client_for("victim")
+    victims_session = victim.request_session()
+    victim.say("hi")
+    assert victim.replies()
+    intruder = client_for("intruder")
+    own_session = intruder.request_session()
+    intruder.say("I take a statin", session_id=victims_session)
+    intruder.say("hi")
+    assert intruder.replies()  # the answer to its own "hi" only
+    assert victim.replies(quiet=1) == []  # nothing reached the victim's room
+    assert user_texts(rasa_server, victims_session) == ["hi"]
+    assert user_texts(rasa_server, own_session) == ["hi"]
+
+
+def test_a_token_without_exp_or_valid_for_years_is_refused(rasa_server, allowed_origin) -> None:
+    key = rasa_server.channel_env["SOCKETIO_JWT_KEY"]
+    logged_before = len(rasa_server.log.read_text(errors="replace"))
+    assert not connects(rasa_server, allowed_origin, jwt.encode({"sub": "v"}, key, algorithm="HS256"))
+    assert not connects(rasa_server, allowed_origin, jwt.encode({"sub": "v", "exp": 4_070_908_800}, key,
+                                                                algorithm="HS256"))
+    assert not connects(rasa_server, allowed_origin, "not-a-jwt")
+    time.sleep(0.5)
+    logged = rasa_server.log.read_text(errors="replace")[logged_before:]
+    assert "Refused a socket.io connection" in logged and "Traceback" not in logged  # said in one line
+
+
+def test_a_flood_from_one_connection_is_asked_to_slow_down_politely(rasa_server, client_for) -> None:
+    client = client_for()
+    session = client.request_session()
+    for number in range(BURST_MESSAGES + 4):
+        client.say(f"hello {number}")
+    texts = [reply.get("text", "") for reply in client.replies()]
+    assert texts.count(SLOW_DOWN_REPLY) >= 3
+    assert len(user_texts(rasa_server, session)) <= BURST_MESSAGES
+
+
+def test_metadata_is_cut_to_the_allow_list_and_an_oversized_packet_closes_the_socket(rasa_server,
+                                                                                     client_for) -> None:
+    client = client_for()
+    session = client.request_session()
+    client.say("hi", metadata={"page": "/leg-cramps", "language": "en", "injected": "x" * 5_000})
+    assert client.replies()
+    client.say("hi again", metadata={"page": "x" * 20_000})  # more than the 16 KiB a packet may be
+    with pytest.raises((websocket.WebSocketException, ConnectionError)):
+        client.replies()
+        client.say("still there?")
+    user_events = [event for event in rasa_server.tracker(session)["events"] if event["event"] == "user"]
+    assert [event["text"] for event in user_events] == ["hi"]
+    assert {key: user_events[0]["metadata"].get(key) for key in ("page", "language", "injected")} == {
+        "page": "/leg-cramps", "language": "en", "injected": None}

@@ -67,7 +67,7 @@ class TelegramUser:
                                       and text in call.fields.get("text", ""))[0]
 
     def user_messages(self) -> list[str]:
-        return [e["text"] for e in self.server.tracker(str(self.chat_id))["events"] if e["event"] == "user"]
+        return [e["text"] for e in self.server.tracker(f"telegram:{self.chat_id}")["events"] if e["event"] == "user"]
 
 
 @pytest.fixture
@@ -97,8 +97,11 @@ def test_an_update_with_the_secret_is_answered_and_buttons_arrive_as_a_keyboard(
     assert [b["text"] for b in buttons] == ["Now and then", "About once a week", "Several times a week or more"]
     assert telegram_user.post(telegram_user.button_press(buttons[1]["callback_data"])) == 200
     telegram_user.wait_for_reply("the most likely causes are")
-    slots = telegram_user.server.tracker(str(telegram_user.chat_id))["slots"]
+    slots = telegram_user.server.tracker(f"telegram:{telegram_user.chat_id}")["slots"]
     assert (slots["cramp_location"], slots["cramp_timing"], slots["cramp_frequency"]) == ("calf", "night", "weekly")
+    # The channels' ids are apart: a REST sender equal to the chat id reads nothing of it.
+    telegram_user.server.say(str(telegram_user.chat_id), "what do you know about me?")
+    assert telegram_user.server.tracker(str(telegram_user.chat_id))["slots"]["cramp_location"] is None
 
 
 def test_an_emergency_sends_the_banner_first(telegram_user: TelegramUser) -> None:

@@ -116,7 +116,8 @@ def test_text_from_the_person_or_the_server_is_shown_as_text(page, widget_page: 
         # may get, depending on the trained model) links the booking page too.
         {"event": "bot", "text": "<script>window.hacked = 3</script> see https://clinic.example/leaflet"},
         {"event": "bot", "data": {"image": "javascript:window.hacked = 4"}},
-        {"event": "bot", "data": {"image": f"{widget_page.url}favicon-stretch.png"}},
+        {"event": "bot", "data": {"image": f"{widget_page.url}favicon-stretch.png"}},  # http: not shown
+        {"event": "bot", "data": {"image": "https://clinic.example/calf-stretch.png"}},
     ]
     request = urllib.request.Request(
         f"{server.url}/conversations/{session_id}/tracker/events?token={server.token}"
@@ -126,9 +127,9 @@ def test_text_from_the_person_or_the_server_is_shown_as_text(page, widget_page: 
     expect(log).to_contain_text("<script>window.hacked = 3</script>")
     expect(log.get_by_role("link", name="https://clinic.example/leaflet")).to_have_attribute(
         "href", "https://clinic.example/leaflet")
-    # Images are shown with a text alternative, and only from web addresses.
+    # Images are shown with a text alternative, and only from https addresses.
     expect(log.get_by_role("img", name="Image from the assistant")).to_have_attribute(
-        "src", f"{widget_page.url}favicon-stretch.png")
+        "src", "https://clinic.example/calf-stretch.png")
     assert page.evaluate("window.hacked") is None
     assert page.locator(".lcc-log script").count() == 0
     assert page.locator(".lcc-log img").count() == 1

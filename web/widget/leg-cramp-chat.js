@@ -68,8 +68,10 @@
     return fragment;
   }
 
+  // https only: an http image on a clinic's https page is mixed content, and
+  // its request (with the page as referrer) can be read or changed on the way.
   function safeImageUrl(url) {
-    return typeof url === "string" && /^https?:\/\//.test(url) ? url : null;
+    return typeof url === "string" && /^https:\/\//i.test(url) ? url : null;
   }
 
   function Chat(root) {

@@ -1,0 +1,52 @@
+"""The Rasa server's HTTP API, as this project exposes it.
+
+- The token (RASA_AUTH_TOKEN) is also accepted as `Authorization: Bearer
+  <token>`, so that it need not be in URLs (which proxies log). Rasa 3.6
+  reads it only from `?token=`: a valid header is handed to Rasa's check as
+  that argument.
+- `PUT /model` (load a model from any URL or path) and `DELETE /model`
+  (unload it) are refused: models come only from the image or `models/`.
+- A conversation id in a URL may be percent-encoded (`web%3A…` for the
+  channels' `web:…`, `slack:…`, `telegram:…` ids, as most HTTP clients write
+  them). Sanic leaves Rasa's `<conversation_id:path>` as it came, so it is
+  decoded here, after routing and before Rasa's handler reads it.
+"""
+
+from __future__ import annotations
+
+import hmac
+from asyncio import AbstractEventLoop
+from collections.abc import Callable
+from http import HTTPStatus
+from urllib.parse import unquote
+
+from sanic import Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from channels.rest import token_given
+
+MODEL_CHANGES = {"PUT", "DELETE"}
+
+
+def http_api_guard(token: str | None) -> Callable[[Sanic, AbstractEventLoop], None]:
+    """A `before_server_start` listener that adds the rules above to the app."""
+
+    def attach(app: Sanic, _loop: AbstractEventLoop) -> None:
+        @app.middleware("request")
+        async def guard_http_api(request: Request) -> HTTPResponse | None:
+            if request.method in MODEL_CHANGES and request.path.rstrip("/") == "/model":
+                return response.json({"error": "models are not loaded or unloaded over the API on this server; "
+                                               "they come with the deployment (models/)"},
+                                     status=HTTPStatus.FORBIDDEN)
+            conversation_id = request.match_info.get("conversation_id")
+            if isinstance(conversation_id, str) and "%" in conversation_id:
+                request.match_info["conversation_id"] = unquote(conversation_id)
+            if token and "token" not in request.args:
+                given = token_given(request)
+                if given and hmac.compare_digest(given.encode(), token.encode()):
+                    request.args["token"] = [token]
+            return None
+
+    return attach
+

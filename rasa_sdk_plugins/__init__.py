@@ -1,0 +1,65 @@
+"""The action server's start-up additions. rasa_sdk imports a package of this
+name, if there is one, and calls `init_hooks` (its plugin mechanism,
+rasa_sdk.plugin); the hook below then receives the action server's app.
+
+- Log records on one line (runtime.logs).
+- ACTION_SERVER_SECRET, when set, is required from every caller of the
+  webhook as the `X-Action-Server-Secret` header (endpoints.yml sends it from
+  the Rasa server); without it, anyone who can reach the action server could
+  run any action. An action server listening beyond loopback (ACTION_HOST)
+  refuses to start without the secret.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import os
+from http import HTTPStatus
+
+import pluggy
+from sanic import Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from runtime.logs import one_line_records
+
+SECRET_VARIABLE = "ACTION_SERVER_SECRET"
+SECRET_HEADER = "X-Action-Server-Secret"
+
+hookimpl = pluggy.HookimplMarker("rasa_sdk")
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class ActionServerStartUp:
+    @hookimpl
+    def attach_sanic_app_extensions(self, app: Sanic) -> None:
+        one_line_records()
+        secret = os.environ.get(SECRET_VARIABLE, "")
+        host = os.environ.get("SANIC_HOST", "0.0.0.0")  # rasa_sdk's own default
+        if not secret:
+            if not is_loopback(host):
+                raise SystemExit(f"The action server would listen on {host} without a secret: set "
+                                 f"{SECRET_VARIABLE} (the same value for the Rasa server), or listen on 127.0.0.1.")
+            return
+
+        @app.middleware("request")
+        async def require_secret(request: Request) -> HTTPResponse | None:
+            if request.path.rstrip("/") == "/health":
+                return None
+            if not hmac.compare_digest(request.headers.get(SECRET_HEADER, "").encode(), secret.encode()):
+                return response.json({"error": f"this action server needs the {SECRET_HEADER} header"},
+                                     status=HTTPStatus.UNAUTHORIZED)
+            return None
+
+
+def init_hooks(manager: pluggy.PluginManager) -> None:
+    manager.register(ActionServerStartUp())

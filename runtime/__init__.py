@@ -1,0 +1,1 @@
+"""What both servers (Rasa's and the action server) set up when they start."""
