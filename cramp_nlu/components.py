@@ -21,7 +21,6 @@ from rasa.utils.tensorflow.constants import RUN_EAGERLY
 from rasa.utils.tensorflow.model_data import RasaModelData
 from rasa.utils.tensorflow.models import RasaModel
 from spacy.tokens import Doc, Span
-from spellchecker import SpellChecker
 
 from cramp_nlu.pipeline import RAW_SPANS, ensure_pipeline, pipeline_path
 
@@ -81,13 +80,13 @@ class KnowledgeBaseSpacyNLP(SpacyNLP):
     DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False, model_from="KnowledgeBaseSpacyNLP"
 )
 class KnowledgeBaseEntityExtractor(GraphComponent, EntityExtractorMixin):
-    """Entities with canonical term ids as values, from three sources:
+    """Entities with canonical term ids as values, from two sources:
 
-    1. the vocabulary's EntityRuler (exact phrases);
+    1. the vocabulary's EntityRuler (its phrases, misspelled words included:
+       the pipeline reads "swolen" as "swollen");
     2. DIET's entities where no ruler entity covers them, mapped to a term by
        their wording (exactly, or as a close misspelling); DIET entities that
-       map to no term are dropped, since nothing downstream could use them;
-    3. single words that are close misspellings of a warning sign ("swolen").
+       map to no term are dropped, since nothing downstream could use them.
 
     NegEx then marks what the person denies: such entities keep their type but
     get the role `absent`, so "no swelling" can never fill a slot for findings.
@@ -112,10 +111,6 @@ class KnowledgeBaseEntityExtractor(GraphComponent, EntityExtractorMixin):
 
     def __init__(self) -> None:
         self._phrases_by_label: dict[str, dict[str, str]] | None = None
-        self._single_word_findings: dict[str, str] | None = None
-        # Real English words are never treated as misspellings: "painting" must
-        # not become "fainting", nor "waiting" become "wasting".
-        self._english = SpellChecker(distance=1)
 
     def _phrases(self, model: SpacyModel) -> dict[str, dict[str, str]]:
         """label -> {phrase: term id}, read once from the pipeline's EntityRuler."""
@@ -135,21 +130,6 @@ class KnowledgeBaseEntityExtractor(GraphComponent, EntityExtractorMixin):
             return None
         close = difflib.get_close_matches(wording, phrases, n=1, cutoff=TYPO_CUTOFF)
         return phrases[close[0]] if close else None
-
-    def _typo_findings(self, model: SpacyModel, doc: Doc, taken: list[Span]) -> list[Span]:
-        if self._single_word_findings is None:
-            findings = self._phrases(model).get("finding", {})
-            self._single_word_findings = {p: t for p, t in findings.items() if " " not in p}
-        single_words = self._single_word_findings
-        spans = []
-        for token in doc:
-            if (len(token.text) < MIN_TYPO_LENGTH or token.lower_ in self._english
-                    or any(s.start <= token.i < s.end for s in taken)):
-                continue
-            close = difflib.get_close_matches(token.lower_, single_words, n=1, cutoff=0.85)
-            if close:
-                spans.append(Span(doc, token.i, token.i + 1, label="finding", kb_id=single_words[close[0]]))
-        return spans
 
     def process(self, messages: list[Message], model: SpacyModel) -> list[Message]:
         for message in messages:
@@ -171,9 +151,7 @@ class KnowledgeBaseEntityExtractor(GraphComponent, EntityExtractorMixin):
                 term = self._term_for(model, entity["entity"], entity["value"])
                 if term:
                     spans.append(Span(doc, span.start, span.end, label=entity["entity"], kb_id=term))
-            spans += self._typo_findings(model, doc, spans)
-            # Re-run NegEx and the qualifiers over the full set, so learned and typo entities
-            # are checked too.
+            # Re-run NegEx and the qualifiers over the full set, so learned entities are checked too.
             negated = model.model.get_pipe("negex")(_with_entities(doc, spans))
             qualified = model.model.get_pipe("term_qualifiers")(negated)
             entities = [self._entity(span) for span in sorted(qualified.ents, key=lambda s: s.start)]

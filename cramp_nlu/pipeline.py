@@ -1,7 +1,9 @@
 """Builds the project's spaCy pipeline from the knowledge base's vocabulary.
 
-blank English -> sentencizer -> EntityRuler (one pattern per vocabulary
-synonym, labelled with the term's kind and carrying the term's id) -> NegEx
+blank English -> sentencizer -> vocabulary spelling (a misspelled word of the
+vocabulary, "swolen", "breth", "numbb", is read as the word: its NORM) ->
+EntityRuler (one pattern per vocabulary synonym, matched on NORM, labelled
+with the term's kind and carrying the term's id) -> NegEx
 (marks "no swelling", "not warm", "denies numbness" as negated) -> term
 qualifiers (a finding said in the same clause as one of its qualifiers means
 what the vocabulary says it means then: "I always have cold feet" is not a
@@ -24,25 +26,78 @@ from pathlib import Path
 import negspacy.negation  # noqa: F401  (registers the "negex" factory with spaCy)
 import spacy
 from negspacy.termsets import termset
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 from spacy.language import Language
 from spacy.tokens import Doc, Span
+from spellchecker import SpellChecker
 
+from cramp_nlu import medicine_names
 from knowledge_base.db import PROJECT_ROOT
 from knowledge_base.loader import KnowledgeData, load_knowledge
 
 # Bump when this file changes what it builds.
-BUILDER_VERSION = "2"
+BUILDER_VERSION = "4"
 PIPELINE_DIR = PROJECT_ROOT / "build" / "spacy"
 PIPELINE_PREFIX = "leg_cramps-"
 
 
 def entity_patterns(data: KnowledgeData) -> list[dict[str, str]]:
-    """One EntityRuler phrase pattern per synonym: label = term kind, id = term id."""
+    """One EntityRuler phrase pattern per synonym: label = term kind, id = term id;
+    then the other names of the medicines (cramp_nlu.medicine_names)."""
     patterns = []
     for term in sorted(data.terms, key=lambda t: (t["kind"], t["id"])):
         for phrase in sorted(dict.fromkeys(s.strip().lower() for s in term["synonyms"])):
             patterns.append({"label": term["kind"], "pattern": phrase, "id": term["id"]})
+    kinds = term_kinds(data)
+    for class_id, names in sorted(medicine_names.read().items()):
+        if class_id in kinds:
+            patterns += [{"label": kinds[class_id], "pattern": name, "id": class_id} for name in names]
     return patterns
+
+
+# Misspellings: only words of at least this many letters are read as a
+# vocabulary word, within one edit (two from 7 letters on; a swap of two
+# letters counts as one), and only if they start with the same letter.
+MIN_MISSPELT_LETTERS = 4
+LONG_WORD_LETTERS = 7
+
+
+def vocabulary_words(patterns: list[dict[str, str]]) -> list[str]:
+    """The words of the vocabulary's phrases that a misspelling may stand for."""
+    return sorted({word for p in patterns for word in p["pattern"].split()
+                   if word.isalpha() and len(word) >= MIN_MISSPELT_LETTERS})
+
+
+class VocabularySpelling:
+    """Sets the NORM of a misspelled vocabulary word to the word, so that the
+    EntityRuler (matching on NORM) reads "my calf is swolen" as "swollen".
+    A real English word is never changed, whatever it looks like: "painting"
+    is not "fainting", "football" is not "foot" (pyspellchecker's English word
+    list, about 160,000 words, is the guard)."""
+
+    def __init__(self, words: list[str]) -> None:
+        self.by_first_letter: dict[str, list[str]] = {}
+        for word in words:
+            self.by_first_letter.setdefault(word[0], []).append(word)
+        self.known = set(SpellChecker(distance=1).word_frequency.dictionary) | set(words)
+
+    def __call__(self, doc: Doc) -> Doc:
+        for token in doc:
+            word = token.lower_
+            if len(word) < MIN_MISSPELT_LETTERS or not token.is_alpha or word in self.known:
+                continue
+            edits = 1 if len(word) < LONG_WORD_LETTERS else 2
+            close = process.extractOne(word, self.by_first_letter.get(word[0], ()), scorer=OSA.distance,
+                                       score_cutoff=edits)
+            if close:
+                token.norm_ = close[0]
+        return doc
+
+
+@Language.factory("vocabulary_spelling", default_config={"words": []})
+def make_vocabulary_spelling(nlp, name, words):  # type: ignore[no-untyped-def]
+    return VocabularySpelling(words)
 
 
 # How patients (not clinicians) say "I don't have it", added to NegEx's clinical terms.
@@ -101,16 +156,26 @@ def qualifier_rules(data: KnowledgeData) -> dict[str, dict[str, str | None]]:
     return {term["id"]: dict(term["qualified_by"]) for term in data.terms if term.get("qualified_by")}
 
 
+def addition_rules(data: KnowledgeData) -> dict[str, dict[str, str]]:
+    """term id -> {qualifier id: the term it also means}, from `also_means`
+    ("since I started simvastatin": a statin, and a new medicine)."""
+    return {term["id"]: dict(term["also_means"]) for term in data.terms if term.get("also_means")}
+
+
 def term_kinds(data: KnowledgeData) -> dict[str, str]:
     return {term["id"]: term["kind"] for term in data.terms}
 
 
 class TermQualifiers:
-    """Applies the vocabulary's qualifiers to the entities of a doc (see module docstring)."""
+    """Applies the vocabulary's qualifiers to the entities of a doc (see module
+    docstring): `qualified_by` replaces a term, `also_means` adds one, on the
+    qualifier's own words."""
 
-    def __init__(self, rules: dict[str, dict[str, str | None]], kinds: dict[str, str]) -> None:
+    def __init__(self, rules: dict[str, dict[str, str | None]], kinds: dict[str, str],
+                 additions: dict[str, dict[str, str]] | None = None) -> None:
         self.rules = rules
         self.kinds = kinds
+        self.additions = additions or {}
 
     def __call__(self, doc: Doc) -> Doc:
         spans = list(doc.ents)
@@ -132,8 +197,23 @@ class TermQualifiers:
                                    span_id=becomes)
                 replacement._.negex = span._.negex
                 resolved.append(replacement)
+        resolved += self._additions(doc, qualifiers, resolved)
         doc.ents = resolved
         return doc
+
+    def _additions(self, doc: Doc, qualifiers: list[Span], resolved: list[Span]) -> list[Span]:
+        added: dict[int, Span] = {}
+        for span in resolved:
+            additions = self.additions.get(term_id(span), {})
+            for qualifier in qualifiers:
+                also = additions.get(term_id(qualifier))
+                if also and qualifier.start not in added and _same_clause(doc, qualifier, span):
+                    addition = Span(doc, qualifier.start, qualifier.end, label=self.kinds[also], kb_id=also,
+                                    span_id=also)
+                    addition._.negex = span._.negex
+                    added[qualifier.start] = addition
+        taken = {i for span in resolved for i in range(span.start, span.end)}
+        return [span for span in added.values() if not taken & set(range(span.start, span.end))]
 
 
 def term_id(span: Span) -> str:
@@ -147,16 +227,17 @@ def _same_clause(doc: Doc, first: Span, second: Span) -> bool:
     return end - start <= QUALIFIER_REACH and not any(token.lower_ in CLAUSE_BREAKS for token in doc[start:end])
 
 
-@Language.factory("term_qualifiers", default_config={"rules": {}, "kinds": {}})
-def make_term_qualifiers(nlp, name, rules, kinds):  # type: ignore[no-untyped-def]
+@Language.factory("term_qualifiers", default_config={"rules": {}, "kinds": {}, "additions": {}})
+def make_term_qualifiers(nlp, name, rules, kinds, additions):  # type: ignore[no-untyped-def]
     # No annotations: spaCy validates the config against them, and this module's
     # postponed annotations (strings) cannot be resolved there.
-    return TermQualifiers(rules, kinds)
+    return TermQualifiers(rules, kinds, additions)
 
 
-def pipeline_hash(patterns: list[dict[str, str]], rules: dict[str, dict[str, str | None]]) -> str:
+def pipeline_hash(patterns: list[dict[str, str]], rules: dict[str, dict[str, str | None]],
+                  additions: dict[str, dict[str, str]]) -> str:
     content = json.dumps(
-        [BUILDER_VERSION, spacy.about.__version__, patterns, negation_termset(patterns), rules],
+        [BUILDER_VERSION, spacy.about.__version__, patterns, negation_termset(patterns), rules, additions],
         sort_keys=True,
     )
     return hashlib.sha256(content.encode("utf-8")).hexdigest()[:12]
@@ -165,17 +246,20 @@ def pipeline_hash(patterns: list[dict[str, str]], rules: dict[str, dict[str, str
 def pipeline_path(data: KnowledgeData | None = None, directory: Path = PIPELINE_DIR) -> Path:
     """Where the pipeline for the current vocabulary lives (built or not)."""
     data = data or load_knowledge()
-    return directory / f"{PIPELINE_PREFIX}{pipeline_hash(entity_patterns(data), qualifier_rules(data))}"
+    digest = pipeline_hash(entity_patterns(data), qualifier_rules(data), addition_rules(data))
+    return directory / f"{PIPELINE_PREFIX}{digest}"
 
 
 def make_pipeline(data: KnowledgeData) -> Language:
     patterns = entity_patterns(data)
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
-    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
+    nlp.add_pipe("vocabulary_spelling", config={"words": vocabulary_words(patterns)})
+    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "NORM"})
     ruler.add_patterns(patterns)
     nlp.add_pipe("negex", config={"neg_termset": negation_termset(patterns)})
-    nlp.add_pipe("term_qualifiers", config={"rules": qualifier_rules(data), "kinds": term_kinds(data)})
+    nlp.add_pipe("term_qualifiers", config={"rules": qualifier_rules(data), "kinds": term_kinds(data),
+                                            "additions": addition_rules(data)})
     nlp.meta["name"] = "leg_cramps"
     nlp.meta["version"] = f"{BUILDER_VERSION}.0.0"
     nlp.meta["description"] = "Built from data/knowledge/vocabulary.yml by cramp_nlu.pipeline"

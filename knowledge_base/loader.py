@@ -144,7 +144,8 @@ ENTRY_FIELDS: dict[str, dict[str, tuple[str, bool]]] = {
                       "withholds": ("text_list", False), "sources": ("text_list", True)},
     "terms": {"id": ("text", True), "name": ("text", True), "mention": ("text", True),
               "synonyms": ("text_list", True), "qualified_by": ("qualifier_map", False),
-              "caution": ("text", False), "withholds": ("text_list", False), "sources": ("text_list", True)},
+              "also_means": ("qualifier_map", False), "caution": ("text", False),
+              "withholds": ("text_list", False), "sources": ("text_list", True)},
     "causes": {"id": ("text", True), "name": ("text", True), "explanation": ("text", True),
                "base": ("number", True), "only_with": ("text_list", False),
                "indicators": ("indicators", True), "sources": ("text_list", True)},
@@ -316,11 +317,12 @@ RULE_GROUPS = {"all_of": "all", "any_of": "any", "and_any_of": "also_any", "none
 def _check_qualifiers(checker: _Checker, terms: list[dict[str, Any]]) -> None:
     kinds = {term["id"]: term["kind"] for term in terms}
     for term in terms:
-        for qualifier, becomes in (term.get("qualified_by") or {}).items():
-            if qualifier not in kinds:
-                checker.add(term["_file"], term["id"], "qualified_by", f"unknown term '{qualifier}'")
-            if becomes is not None and becomes not in kinds:
-                checker.add(term["_file"], term["id"], "qualified_by", f"unknown term '{becomes}'")
+        for rule_field in ("qualified_by", "also_means"):
+            for qualifier, becomes in (term.get(rule_field) or {}).items():
+                if qualifier not in kinds:
+                    checker.add(term["_file"], term["id"], rule_field, f"unknown term '{qualifier}'")
+                if becomes is not None and becomes not in kinds:
+                    checker.add(term["_file"], term["id"], rule_field, f"unknown term '{becomes}'")
 
 
 def _check_withholdings(checker: _Checker, data: KnowledgeData) -> None:

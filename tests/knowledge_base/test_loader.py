@@ -110,6 +110,10 @@ def _unknown_qualifier(content: dict) -> None:
     content["findings"][0]["qualified_by"]["both_leggs"] = None
 
 
+def _unknown_addition(content: dict) -> None:
+    content["medicine_classes"][0]["also_means"]["medicine_startd"] = "new_medicine"
+
+
 def _term_in_two_groups(content: dict) -> None:
     content["red_flags"][0]["none_of"] = ["breathlessness"]
 
@@ -127,6 +131,8 @@ def _no_region(content: dict) -> None:
          "triage_levels.yml: entry 'emergency', field 'withholds': no advice or answer involves 'masage'"),
         ("vocabulary.yml", _unknown_qualifier,
          "vocabulary.yml: entry 'leg_swelling', field 'qualified_by': unknown term 'both_leggs'"),
+        ("vocabulary.yml", _unknown_addition,
+         "vocabulary.yml: entry 'diuretic', field 'also_means': unknown term 'medicine_startd'"),
         ("red_flags.yml", _term_in_two_groups,
          "red_flags.yml: entry 'pulmonary_embolism_signs', field 'none_of': term 'breathlessness' is also in any_of"),
         ("regions.yml", _no_region, "regions.yml: entry '-', field 'regions': at least one region is needed"),

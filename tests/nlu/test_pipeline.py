@@ -66,6 +66,27 @@ def test_entities_and_negation(nlp: Language, text: str, present: set[str], abse
     assert present_and_absent(nlp, text) == (present, absent)
 
 
+@pytest.mark.parametrize(("text", "present", "absent"), [
+    ("my calf is swolen", {"calf", "leg_swelling"}, set()),  # a letter dropped
+    ("my foot is numbb and i cant feel my tose", {"foot", "numbness"}, set()),  # doubled; phrase with a typo
+    ("my leg is swolen and i am brethless", {"leg_swelling", "breathlessness"}, set()),
+    ("no swelilng at all", set(), {"leg_swelling"}),  # two letters swapped, then denied: still absent
+])
+def test_misspelt_vocabulary_words_are_read_as_the_words(nlp: Language, text: str, present: set[str],
+                                                         absent: set[str]) -> None:
+    assert present_and_absent(nlp, text) == (present, absent)
+
+
+@pytest.mark.parametrize("text", [
+    "i was painting and waiting when it cramped",  # real words near "fainting", "wasting"
+    "cramps after football in new footwear",  # words that contain a location
+    "my calf cramps when i read",  # short words are never changed
+])
+def test_real_words_are_never_read_as_other_words(nlp: Language, text: str) -> None:
+    doc = nlp(text)
+    assert all(token.norm_ == token.lower_ for token in doc if token.is_alpha)
+
+
 def test_every_vocabulary_synonym_is_recognised(nlp: Language) -> None:
     data = load_knowledge()
     missed = []
@@ -92,3 +113,25 @@ def test_a_new_synonym_gives_a_new_pipeline_that_knows_it(tmp_path: Path) -> Non
 
 def test_the_pipeline_path_is_stable_for_the_same_vocabulary(tmp_path: Path) -> None:
     assert pipeline_path(load_knowledge(), tmp_path) == pipeline_path(load_knowledge(), tmp_path)
+
+
+@pytest.mark.parametrize(("text", "present", "absent"), [
+    ("since i started simvastatin my calves cramp", {"new_medicine", "statin", "calf"}, set()),
+    ("lasix started two weeks ago", {"diuretic", "new_medicine"}, set()),  # a brand, the cue after it
+    ("they upped my dose of zocor", {"new_medicine", "statin"}, set()),
+    ("i have been on frusemide for years", {"diuretic"}, set()),  # another spelling; nothing new
+    ("they put me on new tablets", {"new_medicine"}, set()),
+    ("cramps started last night after my run", {"night"}, set()),  # "started" without a medicine
+    ("i'm not on any tablets", set(), {"any_medicine"}),
+])
+def test_medicines_by_any_name_and_a_new_one_by_how_it_is_said(nlp: Language, text: str, present: set[str],
+                                                                absent: set[str]) -> None:
+    doc = nlp(text)
+    assert ({term_id(e) for e in doc.ents if not e._.negex}, {term_id(e) for e in doc.ents if e._.negex}) == (
+        present, absent)
+
+
+def test_the_medicine_names_file_is_what_the_drug_dictionary_gives() -> None:
+    from cramp_nlu import medicine_names
+
+    assert medicine_names.read() == medicine_names.generate(), "run: python -m cramp_nlu.medicine_names"
