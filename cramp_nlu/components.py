@@ -22,7 +22,7 @@ from rasa.utils.tensorflow.model_data import RasaModelData
 from rasa.utils.tensorflow.models import RasaModel
 from spacy.tokens import Doc, Span
 
-from cramp_nlu.pipeline import RAW_SPANS, ensure_pipeline, pipeline_path
+from cramp_nlu.pipeline import RAW_SPANS, ensure_pipeline, pipeline_path, term_id
 
 # Role given to an entity the person said they do NOT have ("no swelling").
 # Slot mappings without a role never pick these up.
@@ -139,7 +139,7 @@ class KnowledgeBaseEntityExtractor(GraphComponent, EntityExtractorMixin):
             # The EntityRuler puts the term id in ent_id; every span here carries it as kb_id.
             # Start from what it found before qualifiers, which are applied again below.
             said = doc.spans[RAW_SPANS] if RAW_SPANS in doc.spans else doc.ents
-            spans = [Span(doc, e.start, e.end, label=e.label_, kb_id=e.ent_id_) for e in said]
+            spans = [Span(doc, e.start, e.end, label=e.label_, kb_id=term_id(e)) for e in said]
             # Copying a doc deep-copies its span groups, which was most of this
             # component's time; the raw spans are read, so the group can go.
             doc.spans.pop(RAW_SPANS, None)

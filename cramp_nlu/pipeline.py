@@ -179,7 +179,9 @@ class TermQualifiers:
 
     def __call__(self, doc: Doc) -> Doc:
         spans = list(doc.ents)
-        doc.spans[RAW_SPANS] = spans
+        # Each with its term id as its own kb_id: a span's id otherwise comes from its
+        # tokens, which the entities set below (a replacement, an addition) overwrite.
+        doc.spans[RAW_SPANS] = [Span(doc, s.start, s.end, label=s.label_, kb_id=term_id(s)) for s in spans]
         qualifiers = [s for s in spans if not s._.negex]
         resolved = []
         for span in spans:

@@ -73,3 +73,11 @@ def test_a_ruler_entity_wins_over_an_overlapping_diet_entity(extractor, model) -
     learned = [{"entity": "finding", "value": "calf is", "start": 3, "end": 10, "extractor": "DIETClassifier"}]
     assert extract(extractor, model, text, learned) == [
         ("body_location", "calf", None), ("finding", "leg_swelling", None)]
+
+
+def test_a_medicine_said_as_started_is_also_a_new_medicine_in_rasa(extractor, model) -> None:
+    # The raw spans keep their own ids: the entities set after them (here the
+    # addition on "started") must not change what the extractor reads back.
+    assert extract(extractor, model, "since I started simvastatin my calves cramp") == [
+        ("medicine_class", "new_medicine", None), ("medicine_class", "statin", None), ("body_location", "calf", None)]
+    assert extract(extractor, model, "not on any new tablets") == [("medicine_class", "new_medicine", "absent")]
