@@ -10,9 +10,11 @@ import time
 from collections import OrderedDict
 from typing import Any
 
-# A person types a message every few seconds at most; a flood is a script.
-BURST_MESSAGES = 10
-MESSAGES_PER_MINUTE = 20
+# A person sends a message every few seconds at most, a button click included;
+# a flood is a script. Generous enough for a scripted client that waits for
+# each reply through a whole conversation (30 turns at once, then one a second).
+BURST_MESSAGES = 30
+MESSAGES_PER_MINUTE = 60
 
 # The metadata keys the website widgets send (rasa-webchat's customData and
 # ours), as short scalars. Anything else is dropped before it is stored.
