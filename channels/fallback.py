@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from actions import replies
 from actions.clinic import clinic_from_environment
 from channels import action_calls  # noqa: F401  (the action-server timeout)
-from cramp_nlu.pipeline import pipeline_path, term_id
+from cramp_nlu.pipeline import pipeline_path, terms_present
 from knowledge_base import queries
 from knowledge_base.db import shared_engine
 
@@ -73,7 +73,7 @@ def _finding_reader() -> spacy.language.Language:
 
 def terms_said(text: str) -> list[str]:
     """Knowledge-base terms the text names and does not deny (qualifiers applied)."""
-    return [term_id(entity) for entity in _finding_reader()(text).ents if not entity._.negex]
+    return terms_present(_finding_reader()(text))
 
 
 def apology(safety_net: str | None) -> str:

@@ -80,12 +80,14 @@ class VocabularySpelling:
         self.by_first_letter: dict[str, list[str]] = {}
         for word in words:
             self.by_first_letter.setdefault(word[0], []).append(word)
-        self.known = set(SpellChecker(distance=1).word_frequency.dictionary) | set(words)
+        self.vocabulary = set(words)
+        self.english = SpellChecker().word_frequency.dictionary  # read as it is, not copied
 
     def __call__(self, doc: Doc) -> Doc:
         for token in doc:
             word = token.lower_
-            if len(word) < MIN_MISSPELT_LETTERS or not token.is_alpha or word in self.known:
+            if (len(word) < MIN_MISSPELT_LETTERS or not token.is_alpha or word in self.vocabulary
+                    or word in self.english):
                 continue
             edits = 1 if len(word) < LONG_WORD_LETTERS else 2
             close = process.extractOne(word, self.by_first_letter.get(word[0], ()), scorer=OSA.distance,
@@ -222,6 +224,12 @@ def term_id(span: Span) -> str:
     """The vocabulary term a span stands for: the EntityRuler keeps it as the
     span's id, spans made from other entities as their kb_id."""
     return span.kb_id_ or span.ent_id_
+
+
+def terms_present(doc: Doc) -> list[str]:
+    """The vocabulary terms a text, read by this pipeline, names and does not
+    deny (qualifiers applied)."""
+    return [term_id(entity) for entity in doc.ents if not entity._.negex]
 
 
 def _same_clause(doc: Doc, first: Span, second: Span) -> bool:

@@ -18,7 +18,7 @@ import spacy
 import yaml
 from sqlalchemy.orm import Session
 
-from cramp_nlu.pipeline import pipeline_path, term_id
+from cramp_nlu.pipeline import pipeline_path, terms_present
 from knowledge_base import queries
 from knowledge_base.db import shared_engine
 from tests.blind.play_triage import BLIND_SET, figures, write_and_summarise
@@ -27,7 +27,7 @@ from tests.blind.play_triage import BLIND_SET, figures, write_and_summarise
 def triage_case(nlp: spacy.language.Language, session: Session, case: dict[str, Any]) -> dict[str, Any]:
     terms: list[str] = []
     for text in case["turns"]:
-        terms += [term_id(entity) for entity in nlp(text).ents if not entity._.negex]
+        terms += terms_present(nlp(text))
     level = queries.triage(session, sorted(set(terms)), "us").level
     return {"id": case["id"], "expected": case["expected_level"], "told": level, "row": case.get("row"),
             "kinds": case.get("kinds", []), "transcript": [{"user": text} for text in case["turns"]],

@@ -14,7 +14,7 @@ from spacy.language import Language
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cramp_nlu.pipeline import ensure_pipeline, term_id
+from cramp_nlu.pipeline import ensure_pipeline, terms_present
 from knowledge_base import models, queries
 
 
@@ -26,7 +26,7 @@ def nlp() -> Language:
 def terms_in(nlp: Language, *messages: str) -> set[str]:
     """What a conversation of these messages tells the assistant (denied terms left out)."""
     # Rasa lower-cases text before spaCy sees it.
-    return {term_id(ent) for text in messages for ent in nlp(text.lower()).ents if not ent._.negex}
+    return {term for text in messages for term in terms_present(nlp(text.lower()))}
 
 
 def level_of(nlp: Language, kb: Session, *messages: str) -> str:
