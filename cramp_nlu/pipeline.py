@@ -3,7 +3,9 @@
 blank English -> sentencizer -> vocabulary spelling (a misspelled word of the
 vocabulary, "swolen", "breth", "numbb", is read as the word: its NORM) ->
 EntityRuler (one pattern per vocabulary synonym, matched on NORM, labelled
-with the term's kind and carrying the term's id) -> NegEx
+with the term's kind and carrying the term's id) -> said together (a term said
+in a person's own words: a word of each of its word groups close together in
+one clause, "my pee is the colour of cola", "toes gone purple") -> NegEx
 (marks "no swelling", "not warm", "denies numbness" as negated) -> term
 qualifiers (a finding said in the same clause as one of its qualifiers means
 what the vocabulary says it means then: "I always have cold feet" is not a
@@ -21,7 +23,9 @@ import hashlib
 import json
 import shutil
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import negspacy.negation  # noqa: F401  (registers the "negex" factory with spaCy)
 import spacy
@@ -33,11 +37,12 @@ from spacy.tokens import Doc, Span
 from spellchecker import SpellChecker
 
 from cramp_nlu import medicine_names
+from cramp_nlu.said_together import combinations  # also registers the "said_together" factory
 from knowledge_base.db import PROJECT_ROOT
 from knowledge_base.loader import KnowledgeData, load_knowledge
 
 # Bump when this file changes what it builds.
-BUILDER_VERSION = "4"
+BUILDER_VERSION = "5"
 PIPELINE_DIR = PROJECT_ROOT / "build" / "spacy"
 PIPELINE_PREFIX = "leg_cramps-"
 
@@ -63,9 +68,11 @@ MIN_MISSPELT_LETTERS = 4
 LONG_WORD_LETTERS = 7
 
 
-def vocabulary_words(patterns: list[dict[str, str]]) -> list[str]:
-    """The words of the vocabulary's phrases that a misspelling may stand for."""
-    return sorted({word for p in patterns for word in p["pattern"].split()
+def vocabulary_words(patterns: list[dict[str, str]], word_groups: Iterable[dict[str, Any]] = ()) -> list[str]:
+    """The words of the vocabulary's phrases and of the word groups that a
+    misspelling may stand for."""
+    phrases = [p["pattern"] for p in patterns] + [w for group in word_groups for w in group.get("words", ())]
+    return sorted({word for phrase in phrases for word in phrase.split()
                    if word.isalpha() and len(word) >= MIN_MISSPELT_LETTERS})
 
 
@@ -112,7 +119,7 @@ PATIENT_NEGATIONS = ["never", "none", "haven't", "havent", "hasn't", "hasnt", "n
 CLAUSE_STARTS = ["it", "it's", "its", "i", "i'm", "im", "i've", "the", "there", "that", "this",
                  "now", "just", "so", "then", "she", "he", "we", "they", "leg", "calf", "foot"]
 SCOPE_ENDS = (["and", "it's", "its", "it is", "there's", "there is", "i have", "i've", "ive", "my",
-               "plus", "also", ";"] + [f", {word}" for word in CLAUSE_STARTS])
+               "plus", "also", ";", "+", "&", "//"] + [f", {word}" for word in CLAUSE_STARTS])
 # Phrases that contain a negation word but do not deny anything.
 NOT_NEGATIONS = ["not sure", "not really sure", "not certain", "don't know", "dont know",
                  "no idea", "can't tell", "cant tell", "not just", "no matter"]
@@ -244,10 +251,19 @@ def make_term_qualifiers(nlp, name, rules, kinds, additions):  # type: ignore[no
     return TermQualifiers(rules, kinds, additions)
 
 
-def pipeline_hash(patterns: list[dict[str, str]], rules: dict[str, dict[str, str | None]],
-                  additions: dict[str, dict[str, str]]) -> str:
+def said_together_config(data: KnowledgeData) -> dict[str, Any]:
+    """The said-together component's word groups and the terms' combinations of them."""
+    groups = {group["id"]: {key: group[key] for key in ("words", "minutes_at_least") if key in group}
+              for group in data.word_groups}
+    return {"groups": groups, "combinations": [[c.term, c.label, list(c.groups), list(c.unless)]
+                                               for c in combinations(data.terms)]}
+
+
+def pipeline_hash(data: KnowledgeData) -> str:
+    patterns = entity_patterns(data)
     content = json.dumps(
-        [BUILDER_VERSION, spacy.about.__version__, patterns, negation_termset(patterns), rules, additions],
+        [BUILDER_VERSION, spacy.about.__version__, patterns, negation_termset(patterns), qualifier_rules(data),
+         addition_rules(data), said_together_config(data)],
         sort_keys=True,
     )
     return hashlib.sha256(content.encode("utf-8")).hexdigest()[:12]
@@ -256,7 +272,7 @@ def pipeline_hash(patterns: list[dict[str, str]], rules: dict[str, dict[str, str
 def pipeline_path(data: KnowledgeData | None = None, directory: Path = PIPELINE_DIR) -> Path:
     """Where the pipeline for the current vocabulary lives (built or not)."""
     data = data or load_knowledge()
-    digest = pipeline_hash(entity_patterns(data), qualifier_rules(data), addition_rules(data))
+    digest = pipeline_hash(data)
     return directory / f"{PIPELINE_PREFIX}{digest}"
 
 
@@ -264,9 +280,10 @@ def make_pipeline(data: KnowledgeData) -> Language:
     patterns = entity_patterns(data)
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
-    nlp.add_pipe("vocabulary_spelling", config={"words": vocabulary_words(patterns)})
+    nlp.add_pipe("vocabulary_spelling", config={"words": vocabulary_words(patterns, data.word_groups)})
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "NORM"})
     ruler.add_patterns(patterns)
+    nlp.add_pipe("said_together", config=said_together_config(data))
     nlp.add_pipe("negex", config={"neg_termset": negation_termset(patterns)})
     nlp.add_pipe("term_qualifiers", config={"rules": qualifier_rules(data), "kinds": term_kinds(data),
                                             "additions": addition_rules(data)})

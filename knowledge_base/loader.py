@@ -81,6 +81,7 @@ class KnowledgeData:
     advice: list[dict[str, Any]] = field(default_factory=list)  # each with its "kind"
     faq: list[dict[str, Any]] = field(default_factory=list)
     regions: list[dict[str, Any]] = field(default_factory=list)
+    word_groups: list[dict[str, Any]] = field(default_factory=list)  # language only: not in the database
 
     def content_hash(self) -> str:
         """A hash of the content: equal for equal knowledge, whatever the YAML layout."""
@@ -115,6 +116,10 @@ def _is_qualifier_map(value: Any) -> bool:
     )
 
 
+def _is_group_lists(value: Any) -> bool:
+    return isinstance(value, list) and value != [] and all(_is_text_list(item) and item for item in value)
+
+
 def _is_indicator_list(value: Any) -> bool:
     return isinstance(value, list) and all(
         isinstance(item, dict)
@@ -132,6 +137,7 @@ CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "integer": (_is_integer, "must be a whole number"),
     "indicators": (_is_indicator_list, "must be a list of {term: ..., weight: number}"),
     "qualifier_map": (_is_qualifier_map, "must map qualifier ids to a term id or ~ (nothing)"),
+    "group_lists": (_is_group_lists, "must be a list of lists of word-group ids"),
 }
 
 # Per kind of entry: field name -> (check, required).
@@ -144,8 +150,11 @@ ENTRY_FIELDS: dict[str, dict[str, tuple[str, bool]]] = {
                       "withholds": ("text_list", False), "sources": ("text_list", True)},
     "terms": {"id": ("text", True), "name": ("text", True), "mention": ("text", True),
               "synonyms": ("text_list", True), "qualified_by": ("qualifier_map", False),
-              "also_means": ("qualifier_map", False), "caution": ("text", False),
+              "also_means": ("qualifier_map", False), "said_together": ("group_lists", False),
+              "not_said_with": ("text_list", False), "caution": ("text", False),
               "withholds": ("text_list", False), "sources": ("text_list", True)},
+    "word_groups": {"id": ("text", True), "words": ("text_list", False),
+                    "minutes_at_least": ("number", False)},
     "causes": {"id": ("text", True), "name": ("text", True), "explanation": ("text", True),
                "base": ("number", True), "only_with": ("text_list", False),
                "indicators": ("indicators", True), "sources": ("text_list", True)},
@@ -173,6 +182,7 @@ FILE_SECTIONS: dict[str, dict[str, str]] = {
     "prevention.yml": {"prevention": "advice"},
     "faq.yml": {"faq": "faq"},
     "regions.yml": {"regions": "regions"},
+    "word_groups.yml": {"word_groups": "word_groups"},
 }
 
 
@@ -286,6 +296,7 @@ def load_knowledge(directory: Path = KNOWLEDGE_DIR) -> KnowledgeData:
                     checker.add(flag["_file"], flag["id"], group, f"term '{term}' is also in {seen[term]}")
                 seen.setdefault(term, group)
     _check_qualifiers(checker, data.terms)
+    _check_word_groups(checker, data)
     _check_withholdings(checker, data)
     _check_placeholders(checker, data)
     faq_steps = {entry.get("steps") for entry in data.faq} - {None}
@@ -323,6 +334,21 @@ def _check_qualifiers(checker: _Checker, terms: list[dict[str, Any]]) -> None:
                     checker.add(term["_file"], term["id"], rule_field, f"unknown term '{qualifier}'")
                 if becomes is not None and becomes not in kinds:
                     checker.add(term["_file"], term["id"], rule_field, f"unknown term '{becomes}'")
+
+
+def _check_word_groups(checker: _Checker, data: KnowledgeData) -> None:
+    # A group is either words or a length of time, never both or neither.
+    for group in data.word_groups:
+        if ("words" in group) == ("minutes_at_least" in group):
+            checker.add(group["_file"], group["id"], "words/minutes_at_least", "give exactly one of them")
+    group_ids = {group["id"] for group in data.word_groups}
+    for term in data.terms:
+        named = [g for together in term.get("said_together") or [] for g in together]
+        for group in named + list(term.get("not_said_with") or []):
+            if group not in group_ids:
+                checker.add(term["_file"], term["id"], "said_together", f"unknown word group '{group}'")
+        if term.get("not_said_with") and not named:
+            checker.add(term["_file"], term["id"], "not_said_with", "needs said_together")
 
 
 def _check_withholdings(checker: _Checker, data: KnowledgeData) -> None:

@@ -114,6 +114,14 @@ def _unknown_addition(content: dict) -> None:
     content["medicine_classes"][0]["also_means"]["medicine_startd"] = "new_medicine"
 
 
+def _unknown_word_group(content: dict) -> None:
+    content["findings"][0]["said_together"] = [["bigger", "than_the_otter"]]
+
+
+def _group_of_words_and_time(content: dict) -> None:
+    content["word_groups"][0]["minutes_at_least"] = 10
+
+
 def _term_in_two_groups(content: dict) -> None:
     content["red_flags"][0]["none_of"] = ["breathlessness"]
 
@@ -135,6 +143,10 @@ def _no_region(content: dict) -> None:
          "vocabulary.yml: entry 'diuretic', field 'also_means': unknown term 'medicine_startd'"),
         ("red_flags.yml", _term_in_two_groups,
          "red_flags.yml: entry 'pulmonary_embolism_signs', field 'none_of': term 'breathlessness' is also in any_of"),
+        ("vocabulary.yml", _unknown_word_group,
+         "vocabulary.yml: entry 'leg_swelling', field 'said_together': unknown word group 'than_the_otter'"),
+        ("word_groups.yml", _group_of_words_and_time,
+         "word_groups.yml: entry 'breath', field 'words/minutes_at_least': give exactly one of them"),
         ("regions.yml", _no_region, "regions.yml: entry '-', field 'regions': at least one region is needed"),
         ("causes.yml", _drop_cause_explanation,
          "causes.yml: entry 'muscle_fatigue', field 'explanation': is missing"),

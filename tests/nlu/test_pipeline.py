@@ -9,7 +9,8 @@ import pytest
 import spacy
 from spacy.language import Language
 
-from cramp_nlu.pipeline import RAW_SPANS, ensure_pipeline, pipeline_path, term_id
+from cramp_nlu.pipeline import RAW_SPANS, ensure_pipeline, pipeline_path, term_id, terms_present
+from cramp_nlu.said_together import SAID_TOGETHER, durations
 from knowledge_base.loader import load_knowledge
 
 
@@ -135,3 +136,26 @@ def test_the_medicine_names_file_is_what_the_drug_dictionary_gives() -> None:
     from cramp_nlu import medicine_names
 
     assert medicine_names.read() == medicine_names.generate(), "run: python -m cramp_nlu.medicine_names"
+
+
+@pytest.mark.parametrize(("text", "minutes"), [
+    ("it has lasted 20 mins now", [20]),
+    ("half an hour of cramping", [30]),
+    ("a good quarter of an hour", [15]),
+    ("40min and counting", [40]),
+    ("an hour and a half", [90]),
+    ("a few seconds", [0.05]),
+    ("it started 20 minutes ago", []),
+    ("every 10 minutes", []),
+])
+def test_lengths_of_time_are_read_and_times_that_say_when_are_not(text: str, minutes: list[float]) -> None:
+    found = durations(spacy.blank("en")(text))
+    assert [round(length.minutes, 2) for length in found] == minutes
+
+
+def test_a_sign_said_in_own_words_keeps_the_words_and_its_negation(nlp: Language) -> None:
+    doc = nlp("after the race my wee is the colour of cola")
+    assert "dark_urine" in terms_present(doc)
+    assert "wee is the colour of cola" in [quote.text for quote in doc.spans[SAID_TOGETHER]]
+    assert "cold_pale_leg" not in terms_present(nlp("the leg is not blue"))
+    assert "breathlessness" in terms_present(nlp("i can't get enough air"))

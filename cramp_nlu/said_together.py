@@ -1,0 +1,229 @@
+"""A term said in a person's own words, not in one of the vocabulary's phrases.
+
+People describe a warning sign by its parts: "my pee is the colour of cola",
+"toes gone purple", "can't get enough air", "words coming out wrong". A term's
+`said_together` (vocabulary.yml) lists combinations of word groups
+(word_groups.yml); the term is read when a word of every group of one
+combination is said close together in one clause, and none of its
+`not_said_with` groups is. Any urine word with any dark colour is dark urine,
+so a new way of saying it needs no new phrase.
+
+A word group is either words (a trailing * matches any ending: "breath*" is
+breath, breathe, breathing, breathless) or a length of time
+(`minutes_at_least`): "20 mins", "half an hour", "over an hour now"; a time
+that says when ("20 minutes ago") or how often ("every 10 minutes") is not a
+length.
+
+The entity sits on the last of the combination's words that no other entity
+holds ("cola"), so NegEx reads the words before it as usual ("no blood
+in my pee but it's dark like cola" keeps the dark urine); the whole
+combination is kept in `doc.spans[SAID_TOGETHER]`, as the person's own words
+for the reply.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from spacy.language import Language
+from spacy.matcher import Matcher
+from spacy.tokens import Doc, Span
+
+# The person's words for each term read this way.
+SAID_TOGETHER = "said_together"
+# The words of one combination must lie within this many tokens of each other...
+REACH = 7
+# ...with none of these between them: a new clause is a new statement.
+CLAUSE_BREAKS = frozenset({".", ";", "!", "?", "but", "and", "though", "although", "however", "whereas",
+                           "because", "cos", "so", "then", "//", "+", "&"})
+
+_NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                 "eight": 8, "nine": 9, "ten": 10, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40,
+                 "forty-five": 45, "fifty": 50, "sixty": 60, "ninety": 90, "few": 3, "couple": 2,
+                 "several": 4, "half": 0.5, "quarter": 0.25}
+_UNIT_MINUTES = {"sec": 1 / 60, "secs": 1 / 60, "second": 1 / 60, "seconds": 1 / 60, "s": 1 / 60,
+                 "min": 1, "mins": 1, "minute": 1, "minutes": 1, "m": 1,
+                 "hour": 60, "hours": 60, "hr": 60, "hrs": 60, "h": 60}
+_DIGITS = re.compile(r"^(\d+(?:\.\d+)?)(?:-\d+)?([a-z]*)$")
+# A time that says when or how often, not how long.
+_NOT_A_LENGTH_BEFORE = frozenset({"every", "after", "within", "in"})
+_NOT_A_LENGTH_AFTER = frozenset({"ago", "later", "before", "earlier", "apart"})
+
+
+@dataclass(frozen=True)
+class Duration:
+    start: int
+    end: int
+    minutes: float
+
+
+def durations(doc: Doc) -> list[Duration]:
+    """The lengths of time a text states: "20 mins", "half an hour", "an hour and a half",
+    "a quarter of an hour", "40min", "over an hour now"; not "20 minutes ago" or
+    "every 10 minutes"."""
+    found = []
+    tokens = [token.lower_ for token in doc]
+    for i, word in enumerate(tokens):
+        number: float | None = None
+        unit_at = i + 1
+        digits = _DIGITS.match(word)
+        if digits:
+            number = float(digits.group(1))
+            if digits.group(2):  # "40min", "2hrs"
+                unit_at = i
+                word = digits.group(2)
+        elif word in _NUMBER_WORDS:
+            number = _NUMBER_WORDS[word]
+        if number is None:
+            continue
+        # "half an hour", "a quarter of an hour", "a few minutes", "a couple of hours"
+        j = unit_at if unit_at != i else i
+        while j < len(tokens) and tokens[j] in ("a", "an", "of", "few", "couple", "good") and j != i:
+            if tokens[j] in ("few", "couple"):
+                number = _NUMBER_WORDS[tokens[j]]
+            j += 1
+        unit = word if unit_at == i else (tokens[j] if j < len(tokens) else "")
+        if unit not in _UNIT_MINUTES or (unit in ("s", "m", "h") and unit_at != i):
+            continue
+        end = (i if unit_at == i else j) + 1
+        minutes = number * _UNIT_MINUTES[unit]
+        if end < len(tokens) - 2 and tokens[end] == "and" and tokens[end + 1] == "a" and tokens[end + 2] == "half":
+            minutes += 0.5 * _UNIT_MINUTES[unit]
+            end += 3
+        before = tokens[i - 1] if i else ""
+        after = tokens[end] if end < len(tokens) else ""
+        if before in _NOT_A_LENGTH_BEFORE or after in _NOT_A_LENGTH_AFTER:
+            continue
+        if found and found[-1].end > i:  # "a few minutes": one length, read once
+            continue
+        found.append(Duration(i, end, minutes))
+    return found
+
+
+def word_patterns(nlp: Language, phrase: str) -> list[dict[str, Any]]:
+    """A Matcher pattern for a word-group entry, token by token as spaCy splits it
+    ("can't" is "ca" + "n't"), on NORM so that misspellings read as the word count;
+    a trailing * matches any ending of that word ("3* weeks": 30 weeks, 36 weeks)."""
+    pattern: list[dict[str, Any]] = []
+    for word in phrase.lower().split():
+        norms = [token.norm_ for token in nlp.make_doc(word.rstrip("*"))]
+        pattern += [{"NORM": norm} for norm in norms]
+        if word.endswith("*"):
+            pattern[-1] = {"NORM": {"REGEX": f"^{re.escape(norms[-1])}"}}
+    return pattern
+
+
+@dataclass(frozen=True)
+class Combination:
+    term: str
+    label: str
+    groups: tuple[str, ...]
+    unless: tuple[str, ...]
+
+
+class SaidTogether:
+    """See the module docstring."""
+
+    def __init__(self, nlp: Language, groups: dict[str, dict[str, Any]], combinations: list[Combination]) -> None:
+        self.matcher = Matcher(nlp.vocab)
+        self.lengths = {name: float(group["minutes_at_least"]) for name, group in groups.items()
+                        if "minutes_at_least" in group}
+        for name, group in groups.items():
+            if "words" in group:
+                self.matcher.add(name, [word_patterns(nlp, word) for word in group["words"]])
+        self.combinations = combinations
+
+    def __call__(self, doc: Doc) -> Doc:
+        said: dict[str, list[tuple[int, int]]] = {}
+        for match_id, start, end in self.matcher(doc):
+            said.setdefault(doc.vocab.strings[match_id], []).append((start, end))
+        for length in durations(doc):
+            for name, minutes in self.lengths.items():
+                if length.minutes >= minutes:
+                    said.setdefault(name, []).append((length.start, length.end))
+        if not said:
+            doc.spans[SAID_TOGETHER] = []
+            return doc
+        entities = list(doc.ents)
+        taken = {i for entity in entities for i in range(entity.start, entity.end)}
+        quotes = []
+        for combination in self.combinations:
+            found = self._find(doc, combination, said)
+            if found is None:
+                continue
+            start, end, words = found
+            # The entity covers the whole combination when no other entity holds any of
+            # it and no denial sits inside it, so that a negation that is one of its
+            # words ("can't get enough air") is part of the sign; otherwise it sits on
+            # the last words that no other entity holds, after the denial.
+            whole = [(start, end)] if not _denied_between(doc, start, end, words) else []
+            free = [m for m in [*whole, *sorted(words, reverse=True)] if not set(range(*m)) & taken]
+            if not free:
+                free = [(i, i + 1) for i in range(end - 1, start - 1, -1) if i not in taken]
+            if not free:
+                continue
+            anchor = free[0]
+            entities.append(Span(doc, anchor[0], anchor[1], label=combination.label, kb_id=combination.term,
+                                 span_id=combination.term))
+            taken.update(range(*anchor))
+            quotes.append(Span(doc, start, end, label=combination.label, kb_id=combination.term))
+        doc.ents = sorted(entities, key=lambda span: span.start)
+        doc.spans[SAID_TOGETHER] = quotes
+        return doc
+
+    def _find(self, doc: Doc, combination: Combination,
+              said: dict[str, list[tuple[int, int]]]) -> tuple[int, int, list[tuple[int, int]]] | None:
+        """The first place where every group of the combination is said within reach,
+        in one clause, without any of its `unless` groups: (start, end, each group's words)."""
+        if any(group not in said for group in combination.groups):
+            return None
+        *others, last = combination.groups
+        for anchor in said[last]:
+            chosen = [anchor]
+            for group in others:
+                near = [m for m in said[group]
+                        if _together(doc, m, anchor) and not set(range(*m)) & set(range(*anchor))]
+                if not near:
+                    break
+                chosen.append(min(near, key=lambda m: abs(m[0] - anchor[0])))
+            else:
+                start, end = min(m[0] for m in chosen), max(m[1] for m in chosen)
+                # An `unless` word counts inside the combination or just before it
+                # ("sat for hours", "I walk for 30 minutes"), not after it.
+                if any(m[1] <= end and _together(doc, m, (start, end))
+                       for group in combination.unless for m in said.get(group, ())):
+                    continue
+                return start, end, chosen
+        return None
+
+
+# Words that deny what follows them ("the leg is not blue").
+DENIALS = frozenset({"no", "not", "n't", "nt", "never", "without", "none"})
+
+
+def _denied_between(doc: Doc, start: int, end: int, words: list[tuple[int, int]]) -> bool:
+    """Whether a denial sits between the combination's words without being one of
+    them: "is not blue" denies, "can't get enough air" (can't is a word of the
+    sign) does not."""
+    own = {i for m in words for i in range(*m)}
+    return any(token.norm_ in DENIALS or token.lower_ in DENIALS
+               for token in doc[start:end] if token.i not in own)
+
+
+def _together(doc: Doc, first: tuple[int, int], second: tuple[int, int]) -> bool:
+    start, end = min(first[1], second[1]), max(first[0], second[0])
+    return end - start <= REACH and not any(token.lower_ in CLAUSE_BREAKS for token in doc[start:end])
+
+
+def combinations(terms: Iterable[dict[str, Any]]) -> list[Combination]:
+    """Every term's `said_together` combinations, in the vocabulary's order."""
+    return [Combination(term["id"], term["kind"], tuple(groups), tuple(term.get("not_said_with") or ()))
+            for term in terms for groups in term.get("said_together") or ()]
+
+
+@Language.factory("said_together", default_config={"groups": {}, "combinations": []})
+def make_said_together(nlp, name, groups, combinations):  # type: ignore[no-untyped-def]
+    return SaidTogether(nlp, groups, [Combination(c[0], c[1], tuple(c[2]), tuple(c[3])) for c in combinations])
