@@ -203,10 +203,11 @@ def test_a_flood_from_one_connection_is_asked_to_slow_down_politely(rasa_server,
     started = time.monotonic()
     for number in range(BURST_MESSAGES + 6):
         client.say(f"hello {number}")
-    elapsed = time.monotonic() - started
     texts = [reply.get("text", "") for reply in client.replies()]
+    elapsed = time.monotonic() - started
     assert texts.count(SLOW_DOWN_REPLY) >= 3
-    # 30 at once, then one more for each second the flood took to send (a slow machine).
+    # 30 at once, then one more for each second the server took to take the flood in
+    # (it reads a connection's messages one after another, answering each).
     assert len(user_texts(rasa_server, session)) <= BURST_MESSAGES + int(elapsed * MESSAGES_PER_MINUTE / 60)
 
 
