@@ -37,7 +37,7 @@ from spacy.tokens import Doc, Span
 from spellchecker import SpellChecker
 
 from cramp_nlu import medicine_names
-from cramp_nlu.said_together import combinations  # also registers the "said_together" factory
+from cramp_nlu.said_together import close_in_one_clause, combinations  # also registers the "said_together" factory
 from knowledge_base.db import PROJECT_ROOT
 from knowledge_base.loader import KnowledgeData, load_knowledge
 
@@ -68,7 +68,7 @@ MIN_MISSPELT_LETTERS = 4
 LONG_WORD_LETTERS = 7
 
 
-def vocabulary_words(patterns: list[dict[str, str]], word_groups: Iterable[dict[str, Any]] = ()) -> list[str]:
+def vocabulary_words(patterns: list[dict[str, str]], word_groups: Iterable[dict[str, Any]]) -> list[str]:
     """The words of the vocabulary's phrases and of the word groups that a
     misspelling may stand for."""
     phrases = [p["pattern"] for p in patterns] + [w for group in word_groups for w in group.get("words", ())]
@@ -240,8 +240,8 @@ def terms_present(doc: Doc) -> list[str]:
 
 
 def _same_clause(doc: Doc, first: Span, second: Span) -> bool:
-    start, end = min(first.end, second.end), max(first.start, second.start)
-    return end - start <= QUALIFIER_REACH and not any(token.lower_ in CLAUSE_BREAKS for token in doc[start:end])
+    return close_in_one_clause(doc, (first.start, first.end), (second.start, second.end), QUALIFIER_REACH,
+                               CLAUSE_BREAKS)
 
 
 @Language.factory("term_qualifiers", default_config={"rules": {}, "kinds": {}, "additions": {}})

@@ -14,11 +14,12 @@ breath, breathe, breathing, breathless) or a length of time
 that says when ("20 minutes ago") or how often ("every 10 minutes") is not a
 length.
 
-The entity sits on the last of the combination's words that no other entity
-holds ("cola"), so NegEx reads the words before it as usual ("no blood
-in my pee but it's dark like cola" keeps the dark urine); the whole
-combination is kept in `doc.spans[SAID_TOGETHER]`, as the person's own words
-for the reply.
+The entity covers the whole combination ("can't get enough air": the "can't"
+is part of the sign, not a denial of it), unless another entity holds part of
+it or a denial sits between its words ("the leg is not blue"); then it sits on
+the last of its words that no other entity holds, so NegEx reads the words
+before it as usual. The whole combination is kept in
+`doc.spans[SAID_TOGETHER]`, as the person's own words for the reply.
 """
 
 from __future__ import annotations
@@ -47,6 +48,10 @@ _NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "fi
 _UNIT_MINUTES = {"sec": 1 / 60, "secs": 1 / 60, "second": 1 / 60, "seconds": 1 / 60, "s": 1 / 60,
                  "min": 1, "mins": 1, "minute": 1, "minutes": 1, "m": 1,
                  "hour": 60, "hours": 60, "hr": 60, "hrs": 60, "h": 60}
+# Words between a number and its unit.
+_FILLERS = frozenset({"a", "an", "of", "few", "couple", "good"})
+# Units read only when written onto the number ("40m", "2h"), never as a word of their own.
+_ATTACHED_UNITS_ONLY = frozenset({"s", "m", "h"})
 _DIGITS = re.compile(r"^(\d+(?:\.\d+)?)(?:-\d+)?([a-z]*)$")
 # A time that says when or how often, not how long.
 _NOT_A_LENGTH_BEFORE = frozenset({"every", "after", "within", "in"})
@@ -67,30 +72,29 @@ def durations(doc: Doc) -> list[Duration]:
     found = []
     tokens = [token.lower_ for token in doc]
     for i, word in enumerate(tokens):
-        number: float | None = None
-        unit_at = i + 1
         digits = _DIGITS.match(word)
         if digits:
             number = float(digits.group(1))
-            if digits.group(2):  # "40min", "2hrs"
-                unit_at = i
-                word = digits.group(2)
         elif word in _NUMBER_WORDS:
             number = _NUMBER_WORDS[word]
-        if number is None:
+        else:
             continue
-        # "half an hour", "a quarter of an hour", "a few minutes", "a couple of hours"
-        j = unit_at if unit_at != i else i
-        while j < len(tokens) and tokens[j] in ("a", "an", "of", "few", "couple", "good") and j != i:
-            if tokens[j] in ("few", "couple"):
-                number = _NUMBER_WORDS[tokens[j]]
-            j += 1
-        unit = word if unit_at == i else (tokens[j] if j < len(tokens) else "")
-        if unit not in _UNIT_MINUTES or (unit in ("s", "m", "h") and unit_at != i):
+        if digits and digits.group(2):  # written onto the number: "40min", "2hrs"
+            unit, end = digits.group(2), i + 1
+        else:
+            # "half an hour", "a quarter of an hour", "a few minutes", "a couple of hours"
+            j = i + 1
+            while j < len(tokens) and tokens[j] in _FILLERS:
+                if tokens[j] in ("few", "couple"):
+                    number = _NUMBER_WORDS[tokens[j]]
+                j += 1
+            unit, end = (tokens[j] if j < len(tokens) else ""), j + 1
+            if unit in _ATTACHED_UNITS_ONLY:
+                continue
+        if unit not in _UNIT_MINUTES:
             continue
-        end = (i if unit_at == i else j) + 1
         minutes = number * _UNIT_MINUTES[unit]
-        if end < len(tokens) - 2 and tokens[end] == "and" and tokens[end + 1] == "a" and tokens[end + 2] == "half":
+        if tokens[end:end + 3] == ["and", "a", "half"]:
             minutes += 0.5 * _UNIT_MINUTES[unit]
             end += 3
         before = tokens[i - 1] if i else ""
@@ -213,9 +217,16 @@ def _denied_between(doc: Doc, start: int, end: int, words: list[tuple[int, int]]
                for token in doc[start:end] if token.i not in own)
 
 
-def _together(doc: Doc, first: tuple[int, int], second: tuple[int, int]) -> bool:
+def close_in_one_clause(doc: Doc, first: tuple[int, int], second: tuple[int, int], reach: int,
+                        breaks: frozenset[str]) -> bool:
+    """Whether two token ranges lie at most `reach` tokens apart with none of
+    `breaks` between them (used for word groups here and for qualifiers)."""
     start, end = min(first[1], second[1]), max(first[0], second[0])
-    return end - start <= REACH and not any(token.lower_ in CLAUSE_BREAKS for token in doc[start:end])
+    return end - start <= reach and not any(token.lower_ in breaks for token in doc[start:end])
+
+
+def _together(doc: Doc, first: tuple[int, int], second: tuple[int, int]) -> bool:
+    return close_in_one_clause(doc, first, second, REACH, CLAUSE_BREAKS)
 
 
 def combinations(terms: Iterable[dict[str, Any]]) -> list[Combination]:

@@ -342,9 +342,10 @@ def _check_word_groups(checker: _Checker, data: KnowledgeData) -> None:
         if ("words" in group) == ("minutes_at_least" in group):
             checker.add(group["_file"], group["id"], "words/minutes_at_least", "give exactly one of them")
     group_ids = {group["id"] for group in data.word_groups}
+    checker.check_references(data.terms, "not_said_with", group_ids, "word group")
     for term in data.terms:
         named = [g for together in term.get("said_together") or [] for g in together]
-        for group in named + list(term.get("not_said_with") or []):
+        for group in named:
             if group not in group_ids:
                 checker.add(term["_file"], term["id"], "said_together", f"unknown word group '{group}'")
         if term.get("not_said_with") and not named:
