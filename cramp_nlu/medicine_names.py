@@ -1,6 +1,8 @@
 """Other names of the medicines the vocabulary names: brands and spellings
 ("Lasix", "Zocor", "frusemide"), each with its class, so that "since I started
-Zocor" is read as a statin.
+Zocor" is read as a statin; and every other medicine the dictionary names
+("amlodipine", "Seroquel"), as `any_medicine`, so that "they put me on
+bisoprolol and the cramps started" is read as a new medicine whatever it is.
 
 They come from drug-named-entity-recognition (MIT; a dictionary of about
 100,000 drug names built from DrugBank, MeSH, Wikipedia and the NHS), which
@@ -21,7 +23,7 @@ from pathlib import Path
 import yaml
 
 from knowledge_base.db import PROJECT_ROOT
-from knowledge_base.loader import KnowledgeData, load_knowledge
+from knowledge_base.loader import YAML_LOADER, KnowledgeData, load_knowledge
 
 MEDICINE_NAMES = PROJECT_ROOT / "data" / "knowledge" / "medicine_names.yml"
 LIBRARY = "drug-named-entity-recognition"
@@ -31,6 +33,12 @@ MAX_WORDS = 3
 # ...and not an everyday English word (the dictionary also holds "iron",
 # "water", "coffee"): pyspellchecker's count of it in its English corpus.
 MAX_ENGLISH_COUNT = 1000
+# The class that holds every medicine no other class holds.
+ANY_MEDICINE = "any_medicine"
+# What people take for the cramp or its soreness, not a medicine the cramps may
+# have followed ("I took paracetamol and it started to ease"): the dictionary's
+# canonical names.
+TAKEN_FOR_THE_CRAMP = frozenset({"acetaminophen", "ibuprofen", "aspirin", "quinine", "melatonin"})
 
 
 def generate(data: KnowledgeData | None = None) -> dict[str, list[str]]:
@@ -45,17 +53,25 @@ def generate(data: KnowledgeData | None = None) -> dict[str, list[str]]:
     for variant, canonicals in drugs.drug_variant_to_canonical.items():
         for canonical in canonicals:
             variants.setdefault(canonical.lower(), set()).add(variant.lower())
+    def usable(name: str) -> bool:
+        return (NAME.fullmatch(name) is not None and len(name.split()) <= MAX_WORDS and name not in taken
+                and all(english[word] <= MAX_ENGLISH_COUNT for word in name.split()))
+
     names: dict[str, list[str]] = {}
+    classed: set[str] = set()
     for term in data.terms:
-        if term["kind"] != "medicine_class":
+        if term["kind"] != "medicine_class" or term["id"] == ANY_MEDICINE:
             continue
         canonicals = {canonical.lower() for synonym in term["synonyms"]
                       for canonical in drugs.drug_variant_to_canonical.get(synonym.lower(), [])}
-        found = {name for canonical in canonicals for name in variants.get(canonical, ())
-                 if NAME.fullmatch(name) and len(name.split()) <= MAX_WORDS and name not in taken
-                 and all(english[word] <= MAX_ENGLISH_COUNT for word in name.split())}
+        classed |= canonicals
+        found = {name for canonical in canonicals for name in variants.get(canonical, ()) if usable(name)}
         if found:
             names[term["id"]] = sorted(found)
+    others = {name for canonical, names_of in variants.items()
+              if canonical not in classed and canonical not in TAKEN_FOR_THE_CRAMP
+              for name in names_of if usable(name)}
+    names[ANY_MEDICINE] = sorted(others - {name for found in names.values() for name in found})
     return names
 
 
@@ -70,7 +86,7 @@ def read(path: Path = MEDICINE_NAMES) -> dict[str, list[str]]:
     """class id -> other names, as generated (nothing if the file is absent)."""
     if not path.exists():
         return {}
-    return (yaml.safe_load(path.read_text()) or {}).get("classes") or {}
+    return (yaml.load(path.read_text(), Loader=YAML_LOADER) or {}).get("classes") or {}
 
 
 if __name__ == "__main__":

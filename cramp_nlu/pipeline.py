@@ -27,8 +27,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import negspacy.negation  # noqa: F401  (registers the "negex" factory with spaCy)
 import spacy
+from negspacy.negation import Negex
 from negspacy.termsets import termset
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -42,7 +42,7 @@ from knowledge_base.db import PROJECT_ROOT
 from knowledge_base.loader import KnowledgeData, load_knowledge
 
 # Bump when this file changes what it builds.
-BUILDER_VERSION = "5"
+BUILDER_VERSION = "16"
 PIPELINE_DIR = PROJECT_ROOT / "build" / "spacy"
 PIPELINE_PREFIX = "leg_cramps-"
 
@@ -83,11 +83,13 @@ class VocabularySpelling:
     is not "fainting", "football" is not "foot" (pyspellchecker's English word
     list, about 160,000 words, is the guard)."""
 
-    def __init__(self, words: list[str]) -> None:
+    def __init__(self, words: list[str], names: Iterable[str] = ()) -> None:
         self.by_first_letter: dict[str, list[str]] = {}
         for word in words:
             self.by_first_letter.setdefault(word[0], []).append(word)
-        self.vocabulary = set(words)
+        # `names` are left as they are but never a correction: "whte" is "white",
+        # not one of the dictionary's 40,000 medicines that is one letter away.
+        self.vocabulary = set(words) | set(names)
         self.english = SpellChecker().word_frequency.dictionary  # read as it is, not copied
 
     def __call__(self, doc: Doc) -> Doc:
@@ -104,14 +106,19 @@ class VocabularySpelling:
         return doc
 
 
-@Language.factory("vocabulary_spelling", default_config={"words": []})
-def make_vocabulary_spelling(nlp, name, words):  # type: ignore[no-untyped-def]
-    return VocabularySpelling(words)
+@Language.factory("vocabulary_spelling", default_config={"words": [], "names": []})
+def make_vocabulary_spelling(nlp, name, words, names):  # type: ignore[no-untyped-def]
+    return VocabularySpelling(words, names)
 
 
-# How patients (not clinicians) say "I don't have it", added to NegEx's clinical terms.
+# How patients (not clinicians) say "I don't have it", added to NegEx's clinical terms;
+# "haven't noticed my leg going blue" reaches past the "my" that otherwise ends a scope.
 PATIENT_NEGATIONS = ["never", "none", "haven't", "havent", "hasn't", "hasnt", "not any",
-                     "nothing like", "zero", "neither", "nor"]
+                     "nothing like", "zero", "neither", "nor"] + [
+    f"{denial} {verb}{whose}"
+    for denial in ("haven't", "havent", "have not", "hasn't", "hasnt", "has not", "didn't", "didnt", "not", "never")
+    for verb in ("noticed", "notice", "spotted", "seen", "see", "felt", "had")
+    for whose in ("", " my", " his", " her", " their", " any", " any of")]
 # Where a negation stops: "no swelling, it's red" must leave "red" present. Ending
 # the scope early can only over-count a finding, never hide one. A bare comma does
 # not end it ("no redness, warmth or swelling" is one list); a comma that starts a
@@ -125,6 +132,19 @@ NOT_NEGATIONS = ["not sure", "not really sure", "not certain", "don't know", "do
                  "no idea", "can't tell", "cant tell", "not just", "no matter"]
 NEGATION_WORDS = ("no", "not", "n't", "never", "cannot", "without", "won't", "wont",
                   "can't", "cant", "dont", "doesnt", "didnt")
+
+
+@Language.factory("patient_negex", default_config={"neg_termset": {}, "ent_types": [], "extension_name": "negex",
+                                                   "chunk_prefix": []})
+class PatientNegex(Negex):
+    """NegEx, except that a word of a denial does not also end the denial's
+    scope: in "I haven't noticed my leg going blue" the "my" of "haven't
+    noticed my" is part of the denial, not the start of a new statement."""
+
+    def process_negations(self, doc: Doc) -> tuple[list, list, list]:  # type: ignore[type-arg]
+        preceding, following, terminating = super().process_negations(doc)
+        inside = {i for _, start, end in preceding + following for i in range(start, end)}
+        return preceding, following, [t for t in terminating if not inside & set(range(t[1], t[2]))]
 
 
 def negation_termset(patterns: list[dict[str, str]]) -> dict[str, list[str]]:
@@ -171,6 +191,11 @@ def addition_rules(data: KnowledgeData) -> dict[str, dict[str, str]]:
     return {term["id"]: dict(term["also_means"]) for term in data.terms if term.get("also_means")}
 
 
+def message_wide_qualifiers(data: KnowledgeData) -> list[str]:
+    """The qualifiers that reach a finding anywhere in the message (`reach: message`)."""
+    return [term["id"] for term in data.terms if term["kind"] == "qualifier" and term.get("reach") == "message"]
+
+
 def term_kinds(data: KnowledgeData) -> dict[str, str]:
     return {term["id"]: term["kind"] for term in data.terms}
 
@@ -181,10 +206,11 @@ class TermQualifiers:
     qualifier's own words."""
 
     def __init__(self, rules: dict[str, dict[str, str | None]], kinds: dict[str, str],
-                 additions: dict[str, dict[str, str]] | None = None) -> None:
+                 additions: dict[str, dict[str, str]] | None = None, message_wide: Iterable[str] = ()) -> None:
         self.rules = rules
         self.kinds = kinds
         self.additions = additions or {}
+        self.message_wide = frozenset(message_wide)
 
     def __call__(self, doc: Doc) -> Doc:
         spans = list(doc.ents)
@@ -198,7 +224,7 @@ class TermQualifiers:
                 continue
             rules = self.rules.get(term_id(span), {})
             qualifier = next((q for q in qualifiers
-                              if q is not span and term_id(q) in rules and _same_clause(doc, q, span)), None)
+                              if q is not span and term_id(q) in rules and self._reaches(doc, q, span)), None)
             if qualifier is None:
                 resolved.append(span)
                 continue
@@ -213,18 +239,26 @@ class TermQualifiers:
         return doc
 
     def _additions(self, doc: Doc, qualifiers: list[Span], resolved: list[Span]) -> list[Span]:
-        added: dict[int, Span] = {}
+        # One addition per term it adds ("since I started simvastatin" is one new
+        # medicine, not two), said where its nearest qualifier is.
+        taken = {i for span in resolved for i in range(span.start, span.end)}
+        added: dict[str, Span] = {}
         for span in resolved:
             additions = self.additions.get(term_id(span), {})
-            for qualifier in qualifiers:
+            for qualifier in sorted(qualifiers, key=lambda q: abs(q.start - span.start)):
                 also = additions.get(term_id(qualifier))
-                if also and qualifier.start not in added and _same_clause(doc, qualifier, span):
-                    addition = Span(doc, qualifier.start, qualifier.end, label=self.kinds[also], kb_id=also,
-                                    span_id=also)
-                    addition._.negex = span._.negex
-                    added[qualifier.start] = addition
-        taken = {i for span in resolved for i in range(span.start, span.end)}
-        return [span for span in added.values() if not taken & set(range(span.start, span.end))]
+                if (not also or taken & set(range(qualifier.start, qualifier.end))
+                        or (also in added and (span._.negex or not added[also]._.negex))
+                        or not self._reaches(doc, qualifier, span)):
+                    continue
+                addition = Span(doc, qualifier.start, qualifier.end, label=self.kinds[also], kb_id=also,
+                                span_id=also)
+                addition._.negex = span._.negex
+                added[also] = addition
+        return list(added.values())
+
+    def _reaches(self, doc: Doc, qualifier: Span, span: Span) -> bool:
+        return term_id(qualifier) in self.message_wide or _same_clause(doc, qualifier, span)
 
 
 def term_id(span: Span) -> str:
@@ -244,18 +278,18 @@ def _same_clause(doc: Doc, first: Span, second: Span) -> bool:
                                CLAUSE_BREAKS)
 
 
-@Language.factory("term_qualifiers", default_config={"rules": {}, "kinds": {}, "additions": {}})
-def make_term_qualifiers(nlp, name, rules, kinds, additions):  # type: ignore[no-untyped-def]
+@Language.factory("term_qualifiers", default_config={"rules": {}, "kinds": {}, "additions": {}, "message_wide": []})
+def make_term_qualifiers(nlp, name, rules, kinds, additions, message_wide):  # type: ignore[no-untyped-def]
     # No annotations: spaCy validates the config against them, and this module's
     # postponed annotations (strings) cannot be resolved there.
-    return TermQualifiers(rules, kinds, additions)
+    return TermQualifiers(rules, kinds, additions, message_wide)
 
 
 def said_together_config(data: KnowledgeData) -> dict[str, Any]:
     """The said-together component's word groups and the terms' combinations of them."""
     groups = {group["id"]: {key: group[key] for key in ("words", "minutes_at_least") if key in group}
               for group in data.word_groups}
-    return {"groups": groups, "combinations": [[c.term, c.label, list(c.groups), list(c.unless)]
+    return {"groups": groups, "combinations": [[c.term, c.label, list(c.groups), list(c.unless), c.anywhere]
                                                for c in combinations(data.terms)]}
 
 
@@ -263,7 +297,7 @@ def pipeline_hash(data: KnowledgeData) -> str:
     patterns = entity_patterns(data)
     content = json.dumps(
         [BUILDER_VERSION, spacy.about.__version__, patterns, negation_termset(patterns), qualifier_rules(data),
-         addition_rules(data), said_together_config(data)],
+         addition_rules(data), message_wide_qualifiers(data), said_together_config(data)],
         sort_keys=True,
     )
     return hashlib.sha256(content.encode("utf-8")).hexdigest()[:12]
@@ -280,13 +314,18 @@ def make_pipeline(data: KnowledgeData) -> Language:
     patterns = entity_patterns(data)
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
-    nlp.add_pipe("vocabulary_spelling", config={"words": vocabulary_words(patterns, data.word_groups)})
+    other_medicines = set(medicine_names.read().get(medicine_names.ANY_MEDICINE, ()))
+    spelled = [p for p in patterns if not (p["id"] == medicine_names.ANY_MEDICINE and p["pattern"] in other_medicines)]
+    nlp.add_pipe("vocabulary_spelling", config={
+        "words": vocabulary_words(spelled, data.word_groups),
+        "names": sorted({word for name in other_medicines for word in name.split()})})
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "NORM"})
     ruler.add_patterns(patterns)
     nlp.add_pipe("said_together", config=said_together_config(data))
-    nlp.add_pipe("negex", config={"neg_termset": negation_termset(patterns)})
+    nlp.add_pipe("patient_negex", name="negex", config={"neg_termset": negation_termset(patterns)})
     nlp.add_pipe("term_qualifiers", config={"rules": qualifier_rules(data), "kinds": term_kinds(data),
-                                            "additions": addition_rules(data)})
+                                            "additions": addition_rules(data),
+                                            "message_wide": message_wide_qualifiers(data)})
     nlp.meta["name"] = "leg_cramps"
     nlp.meta["version"] = f"{BUILDER_VERSION}.0.0"
     nlp.meta["description"] = "Built from data/knowledge/vocabulary.yml by cramp_nlu.pipeline"

@@ -4,8 +4,9 @@ People describe a warning sign by its parts: "my pee is the colour of cola",
 "toes gone purple", "can't get enough air", "words coming out wrong". A term's
 `said_together` (vocabulary.yml) lists combinations of word groups
 (word_groups.yml); the term is read when a word of every group of one
-combination is said close together in one clause, and none of its
-`not_said_with` groups is. Any urine word with any dark colour is dark urine,
+combination is said close together in one clause (or anywhere in the
+message, for a term with `reach: message`), and none of its `not_said_with`
+groups is. Any urine word with any dark colour is dark urine,
 so a new way of saying it needs no new phrase.
 
 A word group is either words (a trailing * matches any ending: "breath*" is
@@ -17,8 +18,9 @@ length.
 The entity covers the whole combination ("can't get enough air": the "can't"
 is part of the sign, not a denial of it), unless another entity holds part of
 it or a denial sits between its words ("the leg is not blue"); then it sits on
-the last of its words that no other entity holds, so NegEx reads the words
-before it as usual. The whole combination is kept in
+the last of its words that no other entity holds (after the denial), so NegEx
+reads the words before it as usual. Said across clauses (`reach: message`), it
+sits on the words of its first group. The whole combination is kept in
 `doc.spans[SAID_TOGETHER]`, as the person's own words for the reply.
 """
 
@@ -126,6 +128,8 @@ class Combination:
     label: str
     groups: tuple[str, ...]
     unless: tuple[str, ...]
+    # `reach: message`: the groups may be said anywhere in the message, in any clause.
+    anywhere: bool = False
 
 
 class SaidTogether:
@@ -159,14 +163,29 @@ class SaidTogether:
             if found is None:
                 continue
             start, end, words = found
+            # Another way of saying the same term over the same words is the same finding.
+            if any(q.kb_id_ == combination.term and q.start < end and start < q.end for q in quotes):
+                continue
             # The entity covers the whole combination when no other entity holds any of
             # it and no denial sits inside it, so that a negation that is one of its
             # words ("can't get enough air") is part of the sign; otherwise it sits on
             # the last words that no other entity holds, after the denial.
-            whole = [(start, end)] if not _denied_between(doc, start, end, words) else []
-            free = [m for m in [*whole, *sorted(words, reverse=True)] if not set(range(*m)) & taken]
-            if not free:
-                free = [(i, i + 1) for i in range(end - 1, start - 1, -1) if i not in taken]
+            denial = _last_denial_between(doc, start, end, words)
+            whole = [(start, end)] if not combination.anywhere and denial is None else []
+            # Said across clauses, it sits on its first group's words (the sign
+            # itself: "floppy" in "after the cramp went my foot stayed floppy").
+            preferred = [*words[1:], words[0]] if combination.anywhere else sorted(words, reverse=True)
+            if denial is not None:  # only after the denial, so that NegEx reads it
+                preferred = [m for m in preferred if m[0] > denial]
+            free = [m for m in [*whole, *preferred] if not set(range(*m)) & taken]
+            if not free:  # a word of it that no other entity holds ("one" of "one calf")
+                free = [(i, i + 1) for m in preferred for i in range(*m) if i not in taken]
+            if not free and combination.anywhere:  # another place it says one of its words
+                free = [(i, i + 1) for group in combination.groups for m in said[group] for i in range(*m)
+                        if i not in taken and not _denied_just_before(doc, m[0])]
+            if not free and not combination.anywhere:
+                free = [(i, i + 1) for i in range(end - 1, (start if denial is None else denial) - 1, -1)
+                        if i not in taken and i != denial]
             if not free:
                 continue
             anchor = free[0]
@@ -189,15 +208,25 @@ class SaidTogether:
             chosen = [anchor]
             for group in others:
                 near = [m for m in said[group]
-                        if _together(doc, m, anchor) and not set(range(*m)) & set(range(*anchor))]
+                        if (combination.anywhere or _together(doc, m, anchor))
+                        and not set(range(*m)) & set(range(*anchor))]
                 if not near:
                     break
                 chosen.append(min(near, key=lambda m: abs(m[0] - anchor[0])))
             else:
                 start, end = min(m[0] for m in chosen), max(m[1] for m in chosen)
                 # An `unless` word counts inside the combination or just before it
-                # ("sat for hours", "I walk for 30 minutes"), not after it.
-                if any(m[1] <= end and _together(doc, m, (start, end))
+                # ("sat for hours", "I walk for 30 minutes"), not after it; anywhere in
+                # the message for a combination that reaches that far. It does not
+                # count when it is one of the combination's own words ("sore between
+                # the cramps") or is denied ("even when it's not cramping").
+                # Said across clauses, a word of it that is denied denies it all:
+                # "no trouble peeing, but I can't feel my foot" is not bladder trouble.
+                if combination.anywhere and any(_denied_just_before(doc, m[0]) for m in chosen):
+                    continue
+                own = {i for m in chosen for i in range(*m)}
+                if any((combination.anywhere or (m[1] <= end and _together(doc, m, (start, end))))
+                       and not set(range(*m)) <= own and not _denied_just_before(doc, m[0])
                        for group in combination.unless for m in said.get(group, ())):
                     continue
                 return start, end, chosen
@@ -208,13 +237,19 @@ class SaidTogether:
 DENIALS = frozenset({"no", "not", "n't", "nt", "never", "without", "none"})
 
 
-def _denied_between(doc: Doc, start: int, end: int, words: list[tuple[int, int]]) -> bool:
-    """Whether a denial sits between the combination's words without being one of
-    them: "is not blue" denies, "can't get enough air" (can't is a word of the
-    sign) does not."""
+def _last_denial_between(doc: Doc, start: int, end: int, words: list[tuple[int, int]]) -> int | None:
+    """Where the last denial between the combination's words sits, if one does
+    without being one of them: "is not blue" denies, "can't get enough air"
+    (can't is a word of the sign) does not."""
     own = {i for m in words for i in range(*m)}
-    return any(token.norm_ in DENIALS or token.lower_ in DENIALS
-               for token in doc[start:end] if token.i not in own)
+    denials = [token.i for token in doc[start:end]
+               if token.i not in own and (token.norm_ in DENIALS or token.lower_ in DENIALS)]
+    return denials[-1] if denials else None
+
+
+def _denied_just_before(doc: Doc, start: int) -> bool:
+    """Whether one of the two words before `start` is a denial ("not cramping", "no cramp")."""
+    return any(token.norm_ in DENIALS or token.lower_ in DENIALS for token in doc[max(start - 2, 0):start])
 
 
 def close_in_one_clause(doc: Doc, first: tuple[int, int], second: tuple[int, int], reach: int,
@@ -225,16 +260,26 @@ def close_in_one_clause(doc: Doc, first: tuple[int, int], second: tuple[int, int
     return end - start <= reach and not any(token.lower_ in breaks for token in doc[start:end])
 
 
+# A comma followed by one of these sets what follows apart ("the leg isn't hot,
+# just a cramp that's gone"); a bare comma does not ("swollen, red and hot"),
+# nor one before a word that points back ("my leg, it's gone cold").
+CONTRAST_AFTER_COMMA = frozenset({"just", "only", "apart", "except", "otherwise"})
+
+
 def _together(doc: Doc, first: tuple[int, int], second: tuple[int, int]) -> bool:
-    return close_in_one_clause(doc, first, second, REACH, CLAUSE_BREAKS)
+    start, end = min(first[1], second[1]), max(first[0], second[0])
+    return (close_in_one_clause(doc, first, second, REACH, CLAUSE_BREAKS)
+            and not any(token.text == "," and token.i + 1 < len(doc)
+                        and doc[token.i + 1].lower_ in CONTRAST_AFTER_COMMA for token in doc[start:end]))
 
 
 def combinations(terms: Iterable[dict[str, Any]]) -> list[Combination]:
     """Every term's `said_together` combinations, in the vocabulary's order."""
-    return [Combination(term["id"], term["kind"], tuple(groups), tuple(term.get("not_said_with") or ()))
+    return [Combination(term["id"], term["kind"], tuple(groups), tuple(term.get("not_said_with") or ()),
+                        term.get("reach") == "message")
             for term in terms for groups in term.get("said_together") or ()]
 
 
 @Language.factory("said_together", default_config={"groups": {}, "combinations": []})
 def make_said_together(nlp, name, groups, combinations):  # type: ignore[no-untyped-def]
-    return SaidTogether(nlp, groups, [Combination(c[0], c[1], tuple(c[2]), tuple(c[3])) for c in combinations])
+    return SaidTogether(nlp, groups, [Combination(c[0], c[1], tuple(c[2]), tuple(c[3]), c[4]) for c in combinations])

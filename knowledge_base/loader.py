@@ -151,7 +151,7 @@ ENTRY_FIELDS: dict[str, dict[str, tuple[str, bool]]] = {
     "terms": {"id": ("text", True), "name": ("text", True), "mention": ("text", True),
               "synonyms": ("text_list", True), "qualified_by": ("qualifier_map", False),
               "also_means": ("qualifier_map", False), "said_together": ("group_lists", False),
-              "not_said_with": ("text_list", False), "caution": ("text", False),
+              "not_said_with": ("text_list", False), "reach": ("text", False), "caution": ("text", False),
               "withholds": ("text_list", False), "sources": ("text_list", True)},
     "word_groups": {"id": ("text", True), "words": ("text_list", False),
                     "minutes_at_least": ("number", False)},
@@ -336,6 +336,12 @@ def _check_qualifiers(checker: _Checker, terms: list[dict[str, Any]]) -> None:
                     checker.add(term["_file"], term["id"], rule_field, f"unknown term '{becomes}'")
 
 
+# How far apart the words of a term's combinations, or a qualifier and its
+# finding, may be: in one clause (the default) or anywhere in one message
+# (claudication: "my calf cramps when I walk, and stopping makes it go").
+REACHES = ("clause", "message")
+
+
 def _check_word_groups(checker: _Checker, data: KnowledgeData) -> None:
     # A group is either words or a length of time, never both or neither.
     for group in data.word_groups:
@@ -350,6 +356,10 @@ def _check_word_groups(checker: _Checker, data: KnowledgeData) -> None:
                 checker.add(term["_file"], term["id"], "said_together", f"unknown word group '{group}'")
         if term.get("not_said_with") and not named:
             checker.add(term["_file"], term["id"], "not_said_with", "needs said_together")
+        if term.get("reach") not in (None, *REACHES):
+            checker.add(term["_file"], term["id"], "reach", f"must be one of: {', '.join(REACHES)}")
+        elif term.get("reach") and not named and term["kind"] != "qualifier":
+            checker.add(term["_file"], term["id"], "reach", "needs said_together (or the term to be a qualifier)")
 
 
 def _check_withholdings(checker: _Checker, data: KnowledgeData) -> None:

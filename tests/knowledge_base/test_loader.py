@@ -122,6 +122,16 @@ def _group_of_words_and_time(content: dict) -> None:
     content["word_groups"][0]["minutes_at_least"] = 10
 
 
+def _unknown_reach(content: dict) -> None:
+    content["findings"][0]["reach"] = "paragraph"
+
+
+def _reach_without_combinations(content: dict) -> None:
+    content["findings"][0].pop("said_together", None)
+    content["findings"][0].pop("not_said_with", None)
+    content["findings"][0]["reach"] = "message"
+
+
 def _term_in_two_groups(content: dict) -> None:
     content["red_flags"][0]["none_of"] = ["breathlessness"]
 
@@ -145,6 +155,10 @@ def _no_region(content: dict) -> None:
          "red_flags.yml: entry 'pulmonary_embolism_signs', field 'none_of': term 'breathlessness' is also in any_of"),
         ("vocabulary.yml", _unknown_word_group,
          "vocabulary.yml: entry 'leg_swelling', field 'said_together': unknown word group 'than_the_otter'"),
+        ("vocabulary.yml", _unknown_reach,
+         "vocabulary.yml: entry 'leg_swelling', field 'reach': must be one of: clause, message"),
+        ("vocabulary.yml", _reach_without_combinations,
+         "vocabulary.yml: entry 'leg_swelling', field 'reach': needs said_together (or the term to be a qualifier)"),
         ("word_groups.yml", _group_of_words_and_time,
          "word_groups.yml: entry 'breath', field 'words/minutes_at_least': give exactly one of them"),
         ("regions.yml", _no_region, "regions.yml: entry '-', field 'regions': at least one region is needed"),

@@ -124,6 +124,10 @@ def test_the_pipeline_path_is_stable_for_the_same_vocabulary(tmp_path: Path) -> 
     ("they put me on new tablets", {"new_medicine"}, set()),
     ("cramps started last night after my run", {"night"}, set()),  # "started" without a medicine
     ("i'm not on any tablets", set(), {"any_medicine"}),
+    # Any medicine the drug dictionary names, and "since" said in another sentence.
+    ("been on bisoprolol six weeks. cramps ever since.", {"any_medicine", "new_medicine"}, set()),
+    ("on seroquel for years, one cramp last night, nothing since", {"any_medicine", "night"}, set()),
+    ("since i started simvastatin and then they upped it", {"new_medicine", "statin"}, set()),  # one addition
 ])
 def test_medicines_by_any_name_and_a_new_one_by_how_it_is_said(nlp: Language, text: str, present: set[str],
                                                                 absent: set[str]) -> None:
@@ -159,3 +163,46 @@ def test_a_sign_said_in_own_words_keeps_the_words_and_its_negation(nlp: Language
     assert "wee is the colour of cola" in [quote.text for quote in doc.spans[SAID_TOGETHER]]
     assert "cold_pale_leg" not in terms_present(nlp("the leg is not blue"))
     assert "breathlessness" in terms_present(nlp("i can't get enough air"))
+
+
+def test_a_sign_said_across_clauses_is_read_only_where_its_term_reaches_that_far(nlp: Language) -> None:
+    # claudication has `reach: message`: walking and the relief of stopping in different clauses
+    assert "claudication" in terms_present(nlp("when i walk to the shops my calf seizes, i stand still and it goes"))
+    # ...but not when walking is what relieved the cramp (its not_said_with, anywhere in the message)
+    assert "claudication" not in terms_present(nlp("my calf cramped, i walked around and it stopped"))
+    # ...and a word of it that is denied denies it all
+    assert "bladder_bowel_trouble" not in terms_present(
+        nlp("no trouble peeing, but since the cramp i can't feel my foot"))
+    # dark urine keeps to one clause: the dark colour of another clause is not the urine's
+    assert "dark_urine" not in terms_present(nlp("i need to pee a lot. my toes look brown from the sun"))
+
+
+def test_an_unless_word_that_is_part_of_the_sign_or_denied_does_not_block_it(nlp: Language) -> None:
+    # lingering_leg_pain is not read with "fine" (its not_said_with) unless the "fine" is not said
+    assert "lingering_leg_pain" in terms_present(nlp("my calf aches in between the cramps"))
+    assert "lingering_leg_pain" not in terms_present(nlp("i'm fine in between the cramps"))
+    # weakness is not read with a cramp word, except one that is denied
+    assert "weakness" not in terms_present(nlp("the cramp made my leg go floppy"))
+
+
+def test_a_denial_inside_a_sign_denies_it_and_the_sign_is_not_read_before_the_denial(nlp: Language) -> None:
+    doc = nlp("no swelling, the leg isn't hot, just a cramp that's gone now")
+    assert "warmth" not in terms_present(doc)
+    assert "cold_pale_leg" not in terms_present(nlp("i haven't noticed my leg going blue"))
+    assert "cold_pale_leg" in terms_present(nlp("i haven't noticed anything else but my leg has gone blue"))
+
+
+def test_negex_scope_is_not_ended_by_a_word_of_its_own_trigger(nlp: Language) -> None:
+    negex = nlp.get_pipe("negex")
+    doc = nlp.make_doc("i haven't noticed my leg going blue")
+    preceding, _, terminating = negex.process_negations(doc)
+    assert preceding and not [t for t in terminating if t[1] == 4]  # "my" (token 4) is in the trigger
+    doc = nlp.make_doc("no swelling my calf is red")
+    _, _, terminating = negex.process_negations(doc)
+    assert [t[1] for t in terminating] == [2]  # a "my" after the trigger still ends it
+
+
+def test_weakness_after_the_cramp_is_weakness_days_later(nlp: Language) -> None:
+    assert "weakness_after_cramp" in terms_present(nlp("the cramp has gone but my foot is still floppy"))
+    later = terms_present(nlp("since the cramp on tuesday my foot has stayed weak"))
+    assert "weakness" in later and "weakness_after_cramp" not in later
