@@ -118,12 +118,13 @@ class ActionUnderstandTurn(Action):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         not_sure = bool(NOT_SURE.search(tracker.latest_message.get("text") or ""))
         if asked == "warning_screen":
+            # "I'm not sure" is not a "no", whatever intent it was read as.
             if said_sign:
                 answers["warning_screen"] = "reported"
-            elif intent == "deny" or denied_something:
-                answers["warning_screen"] = "none"
             elif not_sure:
                 answers["warning_screen"] = "unsure"
+            elif intent == "deny" or denied_something:
+                answers["warning_screen"] = "none"
         elif asked in FORM_QUESTIONS and not slots.get(asked) and not_sure:
             answers["unanswered"] = _merged(slots.get("unanswered"), [asked])
         return answers
@@ -134,6 +135,19 @@ class ValidateCrampForm(FormValidationAction):
 
     def name(self) -> str:
         return "validate_cramp_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        events = await super().run(dispatcher, tracker, domain)
+        # "I'm not sure" fills no form slot, so Rasa's form would reject the turn and
+        # fall back. The question marked unanswered this turn is the answer: say so,
+        # and the form moves on to the next question (required_slots skips it).
+        asked = tracker.get_slot("requested_slot")
+        unanswered = tracker.get_slot("unanswered") or []
+        if asked in unanswered and not tracker.get_slot(asked):
+            events.append(SlotSet("unanswered", unanswered))
+        return events
 
     async def required_slots(
         self,

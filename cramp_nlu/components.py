@@ -15,7 +15,15 @@ from rasa.nlu.constants import SPACY_DOCS
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.nlu.selectors.response_selector import DIET2BOW, DIET2DIET, ResponseSelector
 from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
-from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, TEXT
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME as NLU_FALLBACK
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 from rasa.utils.tensorflow.constants import RUN_EAGERLY
 from rasa.utils.tensorflow.model_data import RasaModelData
@@ -253,3 +261,54 @@ class RetrievalIntentResponseSelector(ResponseSelector):
                  if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) == self.retrieval_intent]
         super().process(asked)
         return messages
+
+
+# The first word of a message that asks something ("is it normal to...").
+QUESTION_WORDS = frozenset({"what", "whats", "what's", "why", "how", "when", "where", "which", "who", "is", "are",
+                            "can", "could", "should", "would", "will", "do", "does", "did", "shall", "may", "might",
+                            "any", "anything"})
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class DescriptionOverFallback(GraphComponent):
+    """A description of cramps is a description, whatever the intent classifier
+    made of it. When the knowledge base's vocabulary found what the person says
+    about their cramps in a message that the classifier was unsure of (Rasa's
+    FallbackClassifier made it `nlu_fallback`), or that it read as a question
+    (`faq`) although nothing in it asks one ("Hashimoto's, on levothyroxine for
+    years. Lately cramps in both calves most nights."), the message is
+    `describe_cramps`: the questions start instead of a request to rephrase or
+    an answer to a question nobody asked. Place it after the FallbackClassifier."""
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> DescriptionOverFallback:
+        return cls(config)
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.intent = config["intent"]
+        self.question_intent = config["question_intent"]
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"intent": "describe_cramps", "question_intent": "faq"}
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+            said = [entity for entity in message.get(ENTITIES) or []
+                    if entity.get("extractor") == KnowledgeBaseEntityExtractor.__name__]
+            if not said or not (intent == NLU_FALLBACK
+                                or (intent == self.question_intent and not asks(message.get(TEXT) or ""))):
+                continue
+            ranked = {i.get(INTENT_NAME_KEY): i.get(PREDICTED_CONFIDENCE_KEY)
+                      for i in message.get(INTENT_RANKING_KEY) or []}
+            message.set(INTENT, {INTENT_NAME_KEY: self.intent,
+                                 PREDICTED_CONFIDENCE_KEY: ranked.get(self.intent) or 0.0}, add_to_output=True)
+        return messages
+
+
+def asks(text: str) -> bool:
+    """Whether a message asks something: a question mark, or a first word that asks."""
+    words = text.lower().split()
+    return "?" in text or bool(words) and words[0].strip(",.!") in QUESTION_WORDS

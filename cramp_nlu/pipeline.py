@@ -42,7 +42,7 @@ from knowledge_base.db import PROJECT_ROOT
 from knowledge_base.loader import KnowledgeData, load_knowledge
 
 # Bump when this file changes what it builds.
-BUILDER_VERSION = "16"
+BUILDER_VERSION = "18"
 PIPELINE_DIR = PROJECT_ROOT / "build" / "spacy"
 PIPELINE_PREFIX = "leg_cramps-"
 
@@ -118,7 +118,15 @@ PATIENT_NEGATIONS = ["never", "none", "haven't", "havent", "hasn't", "hasnt", "n
     f"{denial} {verb}{whose}"
     for denial in ("haven't", "havent", "have not", "hasn't", "hasnt", "has not", "didn't", "didnt", "not", "never")
     for verb in ("noticed", "notice", "spotted", "seen", "see", "felt", "had")
-    for whose in ("", " my", " his", " her", " their", " any", " any of")]
+    for whose in ("", " my", " his", " her", " their", " any", " any of")] + [
+    f"{denial} {verb}{whose}"
+    for denial in ("don't", "dont", "do not", "wouldn't", "wouldnt", "would not", "can't", "cant")
+    for verb in ("think", "say")
+    for whose in ("", " my", " his", " her", " i've seen", " ive seen", " i've noticed", " i've had")] + [
+    f"{pain}{when}{who}"
+    for pain in ("no pain", "no pain at all", "doesn't hurt", "doesnt hurt", "never hurts", "no cramps")
+    for when in (" when", " while")
+    for who in ("", " i'm", " im", " i am", " i")]
 # Where a negation stops: "no swelling, it's red" must leave "red" present. Ending
 # the scope early can only over-count a finding, never hide one. A bare comma does
 # not end it ("no redness, warmth or swelling" is one list); a comma that starts a

@@ -143,6 +143,7 @@ def test_nothing_to_triage_leaves_the_level_unset() -> None:
         ({"intent": {"name": "inform"}, "entities": [entity("finding", "numbness", "absent")]}, "none"),
         ({"intent": {"name": "inform"}, "entities": [entity("finding", "tingling")]}, "reported"),
         ({"intent": {"name": "inform"}, "text": "not sure really"}, "unsure"),
+        ({"intent": {"name": "deny"}, "text": "I'm not sure"}, "unsure"),
     ],
 )
 def test_the_screening_question_is_answered(message: dict[str, Any], expected: str) -> None:
@@ -160,6 +161,19 @@ def test_a_question_the_person_cannot_answer_is_not_asked_again() -> None:
     _, events = run(ActionUnderstandTurn(), {"text": "i dont know really"}, requested_slot="cramp_timing",
                     disclaimer_given=True)
     assert slot_sets(events)["unanswered"] == ["cramp_timing"]
+
+
+def test_a_question_answered_not_sure_is_an_answer_to_the_form() -> None:
+    # Rasa's form rejects a turn that validates no slot; the unanswered question must count.
+    domain = {"forms": {"cramp_form": {"required_slots": ["cramp_location", "cramp_timing"]}}}
+    events = asyncio.run(ValidateCrampForm().run(
+        CollectingDispatcher(), tracker_with({"text": "i'm not sure"}, requested_slot="cramp_timing",
+                                             unanswered=["cramp_timing"], cramp_location="calf"), domain))
+    assert SlotSet("unanswered", ["cramp_timing"]) in events
+    events = asyncio.run(ValidateCrampForm().run(
+        CollectingDispatcher(), tracker_with({"text": "at night"}, requested_slot="cramp_timing",
+                                             cramp_location="calf"), domain))
+    assert "unanswered" not in slot_sets(events)
 
 
 def required(**slots: Any) -> list[str]:

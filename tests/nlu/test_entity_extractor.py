@@ -7,10 +7,17 @@ import pytest
 import spacy
 from rasa.nlu.constants import SPACY_DOCS
 from rasa.nlu.utils.spacy_utils import SpacyModel
-from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 
-from cramp_nlu.components import KnowledgeBaseEntityExtractor
+from cramp_nlu.components import DescriptionOverFallback, KnowledgeBaseEntityExtractor
 from cramp_nlu.pipeline import ensure_pipeline
 
 
@@ -81,3 +88,24 @@ def test_a_medicine_said_as_started_is_also_a_new_medicine_in_rasa(extractor, mo
     assert extract(extractor, model, "since I started simvastatin my calves cramp") == [
         ("medicine_class", "new_medicine", None), ("medicine_class", "statin", None), ("body_location", "calf", None)]
     assert extract(extractor, model, "not on any new tablets") == [("medicine_class", "new_medicine", "absent")]
+
+
+def test_a_description_the_intent_classifier_was_unsure_of_is_not_a_fallback(extractor, model) -> None:
+    rescue = DescriptionOverFallback(DescriptionOverFallback.get_default_config())
+
+    def classified(text: str, intent: str = "nlu_fallback") -> str:
+        message = Message({TEXT: text})
+        message.set(SPACY_DOCS[TEXT], model.model(text))
+        extractor.process([message], model)
+        message.set(INTENT, {INTENT_NAME_KEY: intent, PREDICTED_CONFIDENCE_KEY: 0.5})
+        message.set(INTENT_RANKING_KEY, [{INTENT_NAME_KEY: "describe_cramps", PREDICTED_CONFIDENCE_KEY: 0.31}])
+        rescue.process([message])
+        return message.get(INTENT)[INTENT_NAME_KEY]
+
+    assert classified("a tight crampy ache in both calves when i walk briskly") == "describe_cramps"
+    assert classified("tell me a joke about pirates") == "nlu_fallback"
+    # A statement read as a question is a description; a question stays a question.
+    assert classified("hashimoto's, on levothyroxine for years. lately cramps in both calves", "faq") == (
+        "describe_cramps")
+    assert classified("could my new running shoes be the reason my arches cramp?", "faq") == "faq"
+    assert classified("is it normal to get calf cramps at night", "faq") == "faq"

@@ -1,0 +1,75 @@
+"""The safety gate on the frozen blind triage sets (tests/blind/, issue 14).
+
+Each set's cases are read as the assistant reads them (tests.blind.triage_offline:
+the project's spaCy pipeline, every question answered "I'm not sure") and
+triaged by the knowledge base. `build/reports/safety.json` holds, per set, the
+figures, every miss, and whether the issue's gate is met: every emergency told
+to call, no urgent or emergency case told less, at least 95% of cases right,
+at most 3% of self-care cases sent to urgent or emergency.
+
+Not every set meets that gate yet; each set must not do worse than its floor
+below, the figures measured when it was last raised. Raise a floor when a
+change does better; never lower one to let a change through.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from knowledge_base.db import PROJECT_ROOT
+from tests.blind.triage_offline import evaluate
+
+BLIND = PROJECT_ROOT / "tests" / "blind"
+REPORT = PROJECT_ROOT / "build" / "reports" / "safety.json"
+
+GATE = {"emergency_recall": 1.0, "act_now_under_triaged": 0, "accuracy": 0.95, "self_care_sent_to_act_now": 0.03}
+# (emergency recall, act-now cases under-triaged, accuracy, self-care sent to act now), measured 2026-11-23.
+FLOORS = {
+    "triage_blind.yml": (0.9906, 3, 0.9612, 0.0069),
+    "typo_blind.yml": (0.9714, 1, 0.9083, 0.04),
+    "medicine_blind.yml": (1.0, 0, 0.9625, 0.0),
+    "paraphrase_blind.yml": (0.9571, 6, 0.9182, 0.0),
+    "kinds2_blind.yml": (1.0, 0, 0.95, 0.0769),
+    "kinds3_blind.yml": (0.9552, 5, 0.925, 0.1111),
+}
+
+
+def meets(figures: dict, recall: float, under: int, accuracy: float, over: float) -> bool:
+    return (figures["emergency_recall"] >= recall and figures["act_now_under_triaged"] <= under
+            and figures["accuracy"] >= accuracy and figures["self_care_sent_to_act_now"] <= over)
+
+
+@pytest.fixture(scope="module")
+def reports() -> dict[str, dict]:
+    results = {name: evaluate(BLIND / name) for name in FLOORS}
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    REPORT.write_text(json.dumps(
+        {"gate": GATE, "sets": {name: {**report, "gate_met": meets(report, *GATE.values())}
+                                for name, report in results.items()}},
+        indent=2, ensure_ascii=False))
+    return results
+
+
+def test_every_blind_triage_set_has_a_floor() -> None:
+    sets = {path.name for path in BLIND.glob("*_blind.yml") if "cases:" in path.read_text()}
+    assert sets == set(FLOORS)
+
+
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_a_blind_set_does_no_worse_than_its_floor(reports: dict[str, dict], name: str) -> None:
+    figures = reports[name]
+    floor = FLOORS[name]
+    missed = [(m["id"], m["expected"], m["told"]) for m in figures["misses"]]
+    assert meets(figures, *floor), (
+        f"{name}: recall {figures['emergency_recall']}, under {figures['act_now_under_triaged']}, "
+        f"accuracy {figures['accuracy']}, over {figures['self_care_sent_to_act_now']}; floor {floor}. "
+        f"Misses (see {REPORT.relative_to(PROJECT_ROOT)}): {missed}")
+
+
+def test_the_report_names_every_miss(reports: dict[str, dict]) -> None:
+    written = json.loads(REPORT.read_text())["sets"]
+    for name, report in reports.items():
+        wrong = report["cases"] - sum(level["correct"] for level in report["by_expected_level"].values())
+        assert len(written[name]["misses"]) == wrong
