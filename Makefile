@@ -32,7 +32,7 @@ export PYTHONWARNINGS ?= ignore::DeprecationWarning
 WIDGET_VENDOR := web/widget/vendor/socket.io.min.js
 # Its sha384, as a browser's Subresource Integrity writes it.
 WIDGET_VENDOR_SRI := web/socket.io.min.js.sha384
-KNOWLEDGE_FILES := $(wildcard data/knowledge/*.yml)
+KNOWLEDGE_FILES := $(wildcard data/knowledge/*.yml data/knowledge/*.txt)
 TRAINING_FILES := config.yml domain.yml $(shell find data -name '*.yml' -not -path 'data/knowledge/*')
 
 .PHONY: help install kb train chat serve web purge bench profile test lint lock clean

@@ -42,7 +42,7 @@ from knowledge_base.db import PROJECT_ROOT
 from knowledge_base.loader import KnowledgeData, load_knowledge
 
 # Bump when this file changes what it builds.
-BUILDER_VERSION = "18"
+BUILDER_VERSION = "21"
 PIPELINE_DIR = PROJECT_ROOT / "build" / "spacy"
 PIPELINE_PREFIX = "leg_cramps-"
 
@@ -56,9 +56,15 @@ def entity_patterns(data: KnowledgeData) -> list[dict[str, str]]:
             patterns.append({"label": term["kind"], "pattern": phrase, "id": term["id"]})
     kinds = term_kinds(data)
     for class_id, names in sorted(medicine_names.read().items()):
-        if class_id in kinds:
+        if class_id in kinds and class_id != medicine_names.ANY_MEDICINE:  # those: OtherMedicineNames
             patterns += [{"label": kinds[class_id], "pattern": name, "id": class_id} for name in names]
     return patterns
+
+
+def other_medicine_names(nlp: Language) -> list[list[str]]:
+    """The dictionary's other medicines (`any_medicine`), each as the words spaCy splits it into."""
+    return [[token.lower_ for token in nlp.make_doc(name)]
+            for name in medicine_names.read_other()]
 
 
 # Misspellings: only words of at least this many letters are read as a
@@ -83,20 +89,19 @@ class VocabularySpelling:
     is not "fainting", "football" is not "foot" (pyspellchecker's English word
     list, about 160,000 words, is the guard)."""
 
-    def __init__(self, words: list[str], names: Iterable[str] = ()) -> None:
+    def __init__(self, words: list[str]) -> None:
         self.by_first_letter: dict[str, list[str]] = {}
         for word in words:
             self.by_first_letter.setdefault(word[0], []).append(word)
-        # `names` are left as they are but never a correction: "whte" is "white",
-        # not one of the dictionary's 40,000 medicines that is one letter away.
-        self.vocabulary = set(words) | set(names)
+        self.vocabulary = set(words)
         self.english = SpellChecker().word_frequency.dictionary  # read as it is, not copied
 
     def __call__(self, doc: Doc) -> Doc:
         for token in doc:
             word = token.lower_
+            # A word already read as a name (a medicine) is not a misspelling.
             if (len(word) < MIN_MISSPELT_LETTERS or not token.is_alpha or word in self.vocabulary
-                    or word in self.english):
+                    or word in self.english or token.ent_type):
                 continue
             edits = 1 if len(word) < LONG_WORD_LETTERS else 2
             close = process.extractOne(word, self.by_first_letter.get(word[0], ()), scorer=OSA.distance,
@@ -106,9 +111,9 @@ class VocabularySpelling:
         return doc
 
 
-@Language.factory("vocabulary_spelling", default_config={"words": [], "names": []})
-def make_vocabulary_spelling(nlp, name, words, names):  # type: ignore[no-untyped-def]
-    return VocabularySpelling(words, names)
+@Language.factory("vocabulary_spelling", default_config={"words": []})
+def make_vocabulary_spelling(nlp, name, words):  # type: ignore[no-untyped-def]
+    return VocabularySpelling(words)
 
 
 # How patients (not clinicians) say "I don't have it", added to NegEx's clinical terms;
@@ -304,7 +309,8 @@ def said_together_config(data: KnowledgeData) -> dict[str, Any]:
 def pipeline_hash(data: KnowledgeData) -> str:
     patterns = entity_patterns(data)
     content = json.dumps(
-        [BUILDER_VERSION, spacy.about.__version__, patterns, negation_termset(patterns), qualifier_rules(data),
+        [BUILDER_VERSION, spacy.about.__version__, patterns, medicine_names.read_other(),
+         negation_termset(patterns), qualifier_rules(data),
          addition_rules(data), message_wide_qualifiers(data), said_together_config(data)],
         sort_keys=True,
     )
@@ -322,11 +328,10 @@ def make_pipeline(data: KnowledgeData) -> Language:
     patterns = entity_patterns(data)
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
-    other_medicines = set(medicine_names.read().get(medicine_names.ANY_MEDICINE, ()))
-    spelled = [p for p in patterns if not (p["id"] == medicine_names.ANY_MEDICINE and p["pattern"] in other_medicines)]
-    nlp.add_pipe("vocabulary_spelling", config={
-        "words": vocabulary_words(spelled, data.word_groups),
-        "names": sorted({word for name in other_medicines for word in name.split()})})
+    # The dictionary's other medicines first: the spelling check leaves their words alone.
+    nlp.add_pipe("other_medicine_names", config={"label": term_kinds(data)[medicine_names.ANY_MEDICINE]}
+                 ).set_names(other_medicine_names(nlp))
+    nlp.add_pipe("vocabulary_spelling", config={"words": vocabulary_words(patterns, data.word_groups)})
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "NORM"})
     ruler.add_patterns(patterns)
     nlp.add_pipe("said_together", config=said_together_config(data))
