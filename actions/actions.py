@@ -96,7 +96,7 @@ class ActionUnderstandTurn(Action):
             updates["triage_level"] = result.level
             updates["red_flags"] = result.findings
             if act_now:
-                dispatcher.utter_message(text=replies.triage_reply(result),
+                dispatcher.utter_message(text=replies.triage_reply(result, _words_for(tracker, result.findings)),
                                          json_message=replies.triage_payload(result))
                 updates["announced_level"] = told = result.level
         if not slots.get("disclaimer_given") and told != "emergency":
@@ -128,6 +128,22 @@ class ActionUnderstandTurn(Action):
         elif asked in FORM_QUESTIONS and not slots.get(asked) and not_sure:
             answers["unanswered"] = _merged(slots.get("unanswered"), [asked])
         return answers
+
+
+def _words_for(tracker: Tracker, terms: list[str]) -> list[str]:
+    """How the person put these terms, as they wrote them, in the order they
+    said them (every message of the conversation; denied ones left out)."""
+    words: list[str] = []
+    messages = [event.get("parse_data") or {} for event in tracker.events if event.get("event") == "user"]
+    for message in [*messages, tracker.latest_message]:
+        text = message.get("text") or ""
+        for entity in message.get("entities") or []:
+            if (entity.get("value") in terms and not entity.get("role")
+                    and isinstance(entity.get("start"), int) and isinstance(entity.get("end"), int)):
+                quote = text[entity["start"]:entity["end"]].strip()
+                if quote and quote.lower() not in (w.lower() for w in words):
+                    words.append(quote)
+    return words
 
 
 class ValidateCrampForm(FormValidationAction):

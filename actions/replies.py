@@ -14,15 +14,24 @@ DISCLAIMER = (
 )
 
 
-def triage_reply(result: TriageResult) -> str:
-    """The reply for a red flag: the action first, what not to do, then why
-    (the most serious reason first)."""
+def triage_reply(result: TriageResult, words: list[str] | None = None) -> str:
+    """The reply for a red flag: the action first, what not to do, then why:
+    the most serious possible cause, the signs in the person's own `words`
+    (the level's `you_said`), and each reason."""
     top = result.red_flags[0]
     opening = f"⚠️ {result.action}" if result.level == "emergency" else result.action
     if result.do_not:
         opening = f"{opening} {result.do_not}"
     reasons = " ".join(flag.advice for flag in result.red_flags if flag.level == result.level)
-    return f"{opening}\n\nWhy: this could be {top.possible_cause}. {reasons}"
+    said = f" {you_said(result.you_said, words)}" if result.you_said and words else ""
+    return f"{opening}\n\nWhy: this could be {top.possible_cause}.{said} {reasons}"
+
+
+def you_said(template: str, quotes: list[str]) -> str:
+    """The template with the person's words: “struggling for air” and “my calf is swollen”."""
+    marked = [f"“{quote}”" for quote in quotes]
+    words = marked[0] if len(marked) == 1 else f"{', '.join(marked[:-1])} and {marked[-1]}"
+    return template.replace("{words}", words)
 
 
 def triage_payload(result: TriageResult) -> dict[str, str]:

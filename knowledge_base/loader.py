@@ -44,6 +44,8 @@ VOCABULARY_SECTIONS = {
 
 # Placeholders a text may use; they are filled with the clinic's region (regions.yml).
 PLACEHOLDERS = ("emergency_number", "urgent_route")
+# Placeholders only one field may use: (field, placeholder).
+FIELD_PLACEHOLDERS = {("you_said", "words")}
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
@@ -146,7 +148,7 @@ ENTRY_FIELDS: dict[str, dict[str, tuple[str, bool]]] = {
                 "reference": ("text", True), "url": ("text", False)},
     "triage_levels": {"id": ("text", True), "rank": ("integer", True), "label": ("text", True),
                       "action": ("text", True), "banner": ("text", False), "call_number": ("text", False),
-                      "do_not": ("text", False), "safety_net": ("text", False),
+                      "do_not": ("text", False), "safety_net": ("text", False), "you_said": ("text", False),
                       "withholds": ("text_list", False), "sources": ("text_list", True)},
     "terms": {"id": ("text", True), "name": ("text", True), "mention": ("text", True),
               "synonyms": ("text_list", True), "qualified_by": ("qualifier_map", False),
@@ -379,7 +381,7 @@ def _check_placeholders(checker: _Checker, data: KnowledgeData) -> None:
         for entry in entries:
             for field_name, value in entry.items():
                 for name in _PLACEHOLDER.findall(value) if isinstance(value, str) else []:
-                    if name not in PLACEHOLDERS:
+                    if name not in PLACEHOLDERS and (field_name, name) not in FIELD_PLACEHOLDERS:
                         checker.add(entry["_file"], entry["id"], field_name,
                                     f"unknown placeholder '{{{name}}}' (known: {', '.join(PLACEHOLDERS)})")
 
@@ -489,6 +491,7 @@ def _rows(data: KnowledgeData) -> list[Any]:
         rows.append(models.TriageLevel(id=level["id"], rank=level["rank"], label=level["label"],
                                        action=level["action"], banner=level.get("banner"),
                                        call_number=level.get("call_number"), do_not=level.get("do_not"),
+                                       you_said=level.get("you_said"),
                                        safety_net=level.get("safety_net")))
         rows += _citations("triage_level", level)
         rows += _withholdings("level", level)

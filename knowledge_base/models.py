@@ -19,7 +19,7 @@ from sqlalchemy.orm import declarative_base, relationship
 
 # Bump when the tables change, so that a database built by older code is
 # recognised and rebuilt instead of half-read.
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 
 TRIAGE_LEVELS = ("emergency", "urgent", "see_doctor", "self_care")
 TERM_KINDS = (
@@ -145,6 +145,8 @@ class TriageLevel(Base):
     do_not = Column(Text)
     # What would make it worth getting help (the self-care level; the fallback reply).
     safety_net = Column(Text)
+    # How the reply names the warning signs in the person's own words ({words}).
+    you_said = Column(Text)
 
 
 class Cause(Base):

@@ -84,6 +84,7 @@ class TriageResult:
     call_number: str | None = None
     do_not: str | None = None
     safety_net: str | None = None
+    you_said: str | None = None
 
     @property
     def findings(self) -> list[str]:
@@ -247,7 +248,7 @@ def triage(session: Session, present_terms: Iterable[str], region: str = DEFAULT
     return TriageResult(level=level.id, label=level.label, action=place.fill(level.action),
                         red_flags=tuple(flag for _, flag in matched), banner=place.fill(level.banner),
                         call_number=place.fill(level.call_number), do_not=place.fill(level.do_not),
-                        safety_net=place.fill(level.safety_net))
+                        safety_net=place.fill(level.safety_net), you_said=level.you_said)
 
 
 def is_more_severe(session: Session, level: str, than: str | None) -> bool:

@@ -112,6 +112,20 @@ def test_a_warning_sign_is_told_at_once_before_the_disclaimer() -> None:
                                  "announced_level": "urgent", "disclaimer_given": True}
 
 
+def test_the_warning_signs_are_named_in_the_persons_own_words() -> None:
+    text = "i'm struggling for air and my calf is puffed up"
+    def said(kind: str, value: str, words: str, role: str | None = None) -> dict[str, Any]:
+        return {**entity(kind, value, role), "start": text.index(words), "end": text.index(words) + len(words)}
+
+    message = {"text": text, "entities": [said("finding", "breathlessness", "struggling for air"),
+                                          said("finding", "leg_swelling", "my calf is puffed up"),
+                                          said("finding", "redness", "i'm", "absent")]}
+    messages, _ = run(ActionUnderstandTurn(), message, disclaimer_given=True)
+    reply = messages[0]["text"]
+    assert reply.startswith("⚠️ Call 911 now")
+    assert "You said “struggling for air” and “my calf is puffed up”." in reply
+
+
 def test_an_announced_level_is_not_repeated_but_a_worse_one_is() -> None:
     same, _ = run(ActionUnderstandTurn(), {"entities": [entity("finding", "redness")]},
                   findings=["leg_swelling"], announced_level="urgent", disclaimer_given=True)
