@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
@@ -146,6 +146,21 @@ def _words_for(tracker: Tracker, terms: list[str]) -> list[str]:
     return words
 
 
+# Entity types that describe a person's own cramps.
+CRAMP_DETAILS = ("body_location", "timing", "frequency", "duration", *LIST_SLOTS_BY_ENTITY)
+
+
+def _about_own_cramps(tracker: Tracker) -> bool:
+    """Whether a question also told us about the person's cramps ("I get one in my
+    calf every couple of weeks, what stretch helps?"), outside the questions and
+    before they were ever answered or an urgent or emergency level was told."""
+    said = [e for e in tracker.latest_message.get("entities") or []
+            if e.get("entity") in CRAMP_DETAILS and not e.get("role")]
+    assessed = any(e.get("event") == "action" and e.get("name") == "action_assess_cramps" for e in tracker.events)
+    return bool(said) and not tracker.active_loop and not assessed and (
+        tracker.get_slot("triage_level") not in replies.ACT_NOW_LEVELS)
+
+
 class ValidateCrampForm(FormValidationAction):
     """Asks only what is still missing; an urgent or emergency result ends the questions."""
 
@@ -156,13 +171,18 @@ class ValidateCrampForm(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         events = await super().run(dispatcher, tracker, domain)
-        # "I'm not sure" fills no form slot, so Rasa's form would reject the turn and
-        # fall back. The question marked unanswered this turn is the answer: say so,
-        # and the form moves on to the next question (required_slots skips it).
+        # A turn that fills no form slot is rejected by Rasa's form, and the fallback
+        # that follows reverts the whole turn: what the person said, and a level
+        # already told, would be lost. Two such turns are answers all the same:
+        # "I'm not sure" (the question is marked unanswered and skipped), and a
+        # warning sign that makes the level urgent or emergency (the questions end).
         asked = tracker.get_slot("requested_slot")
-        unanswered = tracker.get_slot("unanswered") or []
-        if asked in unanswered and not tracker.get_slot(asked):
-            events.append(SlotSet("unanswered", unanswered))
+        if asked and not tracker.get_slot(asked):
+            unanswered = tracker.get_slot("unanswered") or []
+            if asked in unanswered:
+                events.append(SlotSet("unanswered", unanswered))
+            elif tracker.get_slot("triage_level") in replies.ACT_NOW_LEVELS:
+                events.append(SlotSet("triage_level", tracker.get_slot("triage_level")))
         return events
 
     async def required_slots(
@@ -261,8 +281,12 @@ class ActionAnswerFaq(Action):
             entry = queries.faq_answer(session, key.removeprefix("faq/"), terms, clinic_from_environment().region)
         if entry is None:
             dispatcher.utter_message(response="utter_default")
-        else:
-            dispatcher.utter_message(text=entry.answer)
+            return []
+        dispatcher.utter_message(text=entry.answer)
+        if _about_own_cramps(tracker):
+            # The question answered, the questions that give a level follow.
+            dispatcher.utter_message(response="utter_lead_into_questions")
+            return [FollowupAction("cramp_form")]
         return []
 
 

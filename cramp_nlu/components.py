@@ -274,11 +274,13 @@ class DescriptionOverFallback(GraphComponent):
     """A description of cramps is a description, whatever the intent classifier
     made of it. When the knowledge base's vocabulary found what the person says
     about their cramps in a message that the classifier was unsure of (Rasa's
-    FallbackClassifier made it `nlu_fallback`), or that it read as a question
-    (`faq`) although nothing in it asks one ("Hashimoto's, on levothyroxine for
-    years. Lately cramps in both calves most nights."), the message is
-    `describe_cramps`: the questions start instead of a request to rephrase or
-    an answer to a question nobody asked. Place it after the FallbackClassifier."""
+    FallbackClassifier made it `nlu_fallback`), read as an intent that cannot
+    carry a description (`restart` would wipe a warning sign just told: "got a
+    deep scratch from rose thorns covered in soil"; `other_language`: "proper
+    charley horse in me calf"), or read as a question (`faq`) although nothing
+    in it asks one ("Hashimoto's, on levothyroxine for years. Lately cramps in
+    both calves most nights."), the message is `describe_cramps`. Place it
+    after the FallbackClassifier."""
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -288,17 +290,19 @@ class DescriptionOverFallback(GraphComponent):
     def __init__(self, config: dict[str, Any]) -> None:
         self.intent = config["intent"]
         self.question_intent = config["question_intent"]
+        self.never_descriptions = {NLU_FALLBACK, *config["never_descriptions"]}
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"intent": "describe_cramps", "question_intent": "faq"}
+        return {"intent": "describe_cramps", "question_intent": "faq",
+                "never_descriptions": ["restart", "other_language", "out_of_scope", "greet"]}
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
             said = [entity for entity in message.get(ENTITIES) or []
                     if entity.get("extractor") == KnowledgeBaseEntityExtractor.__name__]
-            if not said or not (intent == NLU_FALLBACK
+            if not said or not (intent in self.never_descriptions
                                 or (intent == self.question_intent and not asks(message.get(TEXT) or ""))):
                 continue
             ranked = {i.get(INTENT_NAME_KEY): i.get(PREDICTED_CONFIDENCE_KEY)

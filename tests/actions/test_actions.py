@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.actions import (
@@ -190,6 +190,16 @@ def test_a_question_answered_not_sure_is_an_answer_to_the_form() -> None:
     assert "unanswered" not in slot_sets(events)
 
 
+def test_a_warning_sign_said_instead_of_an_answer_ends_the_questions_and_stands() -> None:
+    # "and my lips feel tingly" to "Where in your leg?": urgent, told; the turn must not be rejected.
+    domain = {"forms": {"cramp_form": {"required_slots": ["cramp_location", "cramp_timing"]}}}
+    events = asyncio.run(ValidateCrampForm().run(
+        CollectingDispatcher(), tracker_with({"text": "and my lips feel tingly"}, requested_slot="cramp_location",
+                                             triage_level="urgent", findings=["perioral_tingling"]), domain))
+    assert SlotSet("triage_level", "urgent") in events
+    assert SlotSet("requested_slot", None) in events
+
+
 def required(**slots: Any) -> list[str]:
     form_slots = ["cramp_location", "cramp_timing", "cramp_frequency", "warning_screen"]
     return asyncio.run(ValidateCrampForm().required_slots(form_slots, CollectingDispatcher(),
@@ -219,6 +229,19 @@ def test_a_faq_is_answered_from_the_knowledge_base() -> None:
     selected = {"faq": {"response": {"intent_response_key": "faq/quinine"}}}
     messages, _ = run(ActionAnswerFaq(), {"response_selector": selected})
     assert texts(messages).startswith("Quinine is no longer recommended for leg cramps.")
+
+
+def test_a_question_that_also_describes_ones_cramps_is_answered_then_the_questions_start() -> None:
+    selected = {"faq": {"response": {"intent_response_key": "faq/duration"}}}
+    own = {"response_selector": selected, "entities": [entity("body_location", "calf"), entity("timing", "night")]}
+    messages, events = run(ActionAnswerFaq(), own)
+    assert [m.get("response") for m in messages] == [None, "utter_lead_into_questions"]
+    assert events == [FollowupAction("cramp_form")]
+    # A question alone, or one asked after the answer was given, is only answered.
+    for message, slots in [({"response_selector": selected}, {}),
+                           (own, {"triage_level": "urgent"})]:
+        messages, events = run(ActionAnswerFaq(), message, **slots)
+        assert len(messages) == 1 and events == []
 
 
 def test_an_unknown_faq_topic_asks_to_rephrase() -> None:

@@ -104,6 +104,9 @@ def test_a_description_the_intent_classifier_was_unsure_of_is_not_a_fallback(ext
 
     assert classified("a tight crampy ache in both calves when i walk briskly") == "describe_cramps"
     assert classified("tell me a joke about pirates") == "nlu_fallback"
+    # Intents that cannot carry a description: a warning sign is never wiped by a "restart".
+    assert classified("got a deep scratch from rose thorns covered in soil", "restart") == "describe_cramps"
+    assert classified("start over please", "restart") == "restart"
     # A statement read as a question is a description; a question stays a question.
     assert classified("hashimoto's, on levothyroxine for years. lately cramps in both calves", "faq") == (
         "describe_cramps")
