@@ -295,7 +295,7 @@ class DescriptionOverFallback(GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {"intent": "describe_cramps", "question_intent": "faq",
-                "never_descriptions": ["restart", "other_language", "out_of_scope", "greet"]}
+                "never_descriptions": ["restart", "other_language", "greet"]}
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
