@@ -39,10 +39,10 @@ from spellchecker import SpellChecker
 from cramp_nlu import medicine_names
 from cramp_nlu.said_together import close_in_one_clause, combinations  # also registers the "said_together" factory
 from knowledge_base.db import PROJECT_ROOT
-from knowledge_base.loader import KnowledgeData, load_knowledge
+from knowledge_base.loader import WORD_GROUP_KINDS, KnowledgeData, load_knowledge
 
 # Bump when this file changes what it builds.
-BUILDER_VERSION = "21"
+BUILDER_VERSION = "24"
 PIPELINE_DIR = PROJECT_ROOT / "build" / "spacy"
 PIPELINE_PREFIX = "leg_cramps-"
 
@@ -119,7 +119,8 @@ def make_vocabulary_spelling(nlp, name, words):  # type: ignore[no-untyped-def]
 # How patients (not clinicians) say "I don't have it", added to NegEx's clinical terms;
 # "haven't noticed my leg going blue" reaches past the "my" that otherwise ends a scope.
 PATIENT_NEGATIONS = ["never", "none", "haven't", "havent", "hasn't", "hasnt", "not any",
-                     "nothing like", "zero", "neither", "nor"] + [
+                     "nothing like", "nothing's", "nothing is", "nothing looks", "nothing feels", "zero", "neither",
+                     "nor"] + [
     f"{denial} {verb}{whose}"
     for denial in ("haven't", "havent", "have not", "hasn't", "hasnt", "has not", "didn't", "didnt", "not", "never")
     for verb in ("noticed", "notice", "spotted", "seen", "see", "felt", "had")
@@ -131,7 +132,9 @@ PATIENT_NEGATIONS = ["never", "none", "haven't", "havent", "hasn't", "hasnt", "n
     f"{pain}{when}{who}"
     for pain in ("no pain", "no pain at all", "doesn't hurt", "doesnt hurt", "never hurts", "no cramps")
     for when in (" when", " while")
-    for who in ("", " i'm", " im", " i am", " i")]
+    for who in ("", " i'm", " im", " i am", " i")] + [
+    f"not that {who} {verb}" for who in ("i", "i've", "ive", "i have", "we", "we've", "he", "she")
+    for verb in ("noticed", "know of", "can see", "can tell", "could see", "could tell", "know", "remember")]
 # Where a negation stops: "no swelling, it's red" must leave "red" present. Ending
 # the scope early can only over-count a finding, never hide one. A bare comma does
 # not end it ("no redness, warmth or swelling" is one list); a comma that starts a
@@ -142,22 +145,56 @@ SCOPE_ENDS = (["and", "it's", "its", "it is", "there's", "there is", "i have", "
                "plus", "also", ";", "+", "&", "//"] + [f", {word}" for word in CLAUSE_STARTS])
 # Phrases that contain a negation word but do not deny anything.
 NOT_NEGATIONS = ["not sure", "not really sure", "not certain", "don't know", "dont know",
-                 "no idea", "can't tell", "cant tell", "not just", "no matter"]
+                 "no idea", "can't tell", "cant tell", "not just", "no matter"] + [
+    # "I can't walk far without my calf cramping" is walking pain, not a denial of walking.
+    f"{cannot} walk {how}" for cannot in ("can't", "cant", "cannot", "couldn't", "couldnt")
+    for how in ("far", "very far", "more than", "much", "without")]
 NEGATION_WORDS = ("no", "not", "n't", "never", "cannot", "without", "won't", "wont",
                   "can't", "cant", "dont", "doesnt", "didnt")
+
+
+# A denial of a denial says the thing is there: "it's not that I haven't coughed
+# up blood, I have", "I wouldn't say I'm not breathless". These open the first denial...
+DOUBLE_DENIAL_OPENERS = (("not", "that"), ("n't", "that"), ("nt", "that"), ("n't", "say"), ("nt", "say"),
+                         ("not", "say"), ("not", "saying"))
+# ...followed by whom it is about ("not that bad, I don't..." is no double denial)...
+DOUBLE_DENIAL_SUBJECTS = frozenset({"i", "i'm", "im", "my", "it", "it's", "its", "he", "he's", "she", "she's",
+                                    "his", "her", "the", "there", "we", "they", "you"})
+# ...and by the second denial within this many tokens, with no punctuation between.
+DOUBLE_DENIAL_REACH = 6
 
 
 @Language.factory("patient_negex", default_config={"neg_termset": {}, "ent_types": [], "extension_name": "negex",
                                                    "chunk_prefix": []})
 class PatientNegex(Negex):
-    """NegEx, except that a word of a denial does not also end the denial's
-    scope: in "I haven't noticed my leg going blue" the "my" of "haven't
-    noticed my" is part of the denial, not the start of a new statement."""
+    """NegEx, except that
+    - a word of a denial does not also end the denial's scope: in "I haven't
+      noticed my leg going blue" the "my" of "haven't noticed my" is part of
+      the denial, not the start of a new statement;
+    - a denial of a denial denies nothing ("it's not that my foot isn't cold,
+      it's icy"): both are dropped."""
 
     def process_negations(self, doc: Doc) -> tuple[list, list, list]:  # type: ignore[type-arg]
         preceding, following, terminating = super().process_negations(doc)
+        cancelled = _double_denials(doc, preceding)
+        preceding = [t for t in preceding if t not in cancelled]
         inside = {i for _, start, end in preceding + following for i in range(start, end)}
         return preceding, following, [t for t in terminating if not inside & set(range(t[1], t[2]))]
+
+
+def _double_denials(doc: Doc, triggers: list[tuple[int, int, int]]) -> set[tuple[int, int, int]]:
+    """The denial triggers that deny a denial, and the denials they deny."""
+    words = [token.lower_ for token in doc]
+    openers = [(i, i + 2) for i in range(len(words) - 2)
+               if (words[i], words[i + 1]) in DOUBLE_DENIAL_OPENERS and words[i + 2] in DOUBLE_DENIAL_SUBJECTS]
+    cancelled = set()
+    for start, end in openers:
+        denied = [t for t in triggers if end <= t[1] <= end + DOUBLE_DENIAL_REACH
+                  and not any(token.is_punct for token in doc[end:t[1]])]
+        if denied:
+            cancelled.add(denied[0])
+            cancelled.update(t for t in triggers if t[1] < end and start < t[2])
+    return cancelled
 
 
 def negation_termset(patterns: list[dict[str, str]]) -> dict[str, list[str]]:
@@ -300,9 +337,10 @@ def make_term_qualifiers(nlp, name, rules, kinds, additions, message_wide):  # t
 
 def said_together_config(data: KnowledgeData) -> dict[str, Any]:
     """The said-together component's word groups and the terms' combinations of them."""
-    groups = {group["id"]: {key: group[key] for key in ("words", "minutes_at_least") if key in group}
+    groups = {group["id"]: {key: group[key] for key in WORD_GROUP_KINDS if key in group}
               for group in data.word_groups}
-    return {"groups": groups, "combinations": [[c.term, c.label, list(c.groups), list(c.unless), c.anywhere]
+    return {"groups": groups, "combinations": [[c.term, c.label, list(c.groups), list(c.unless), c.anywhere,
+                                                        c.sentence, list(c.replaces)]
                                                for c in combinations(data.terms)]}
 
 

@@ -4,16 +4,26 @@ People describe a warning sign by its parts: "my pee is the colour of cola",
 "toes gone purple", "can't get enough air", "words coming out wrong". A term's
 `said_together` (vocabulary.yml) lists combinations of word groups
 (word_groups.yml); the term is read when a word of every group of one
-combination is said close together in one clause (or anywhere in the
-message, for a term with `reach: message`), and none of its `not_said_with`
+combination is said close together in one clause (anywhere in one sentence
+for a term with `reach: sentence`, anywhere in the message for one with
+`reach: message`), and none of its `not_said_with`
 groups is. Any urine word with any dark colour is dark urine,
 so a new way of saying it needs no new phrase.
 
-A word group is either words (a trailing * matches any ending: "breath*" is
-breath, breathe, breathing, breathless) or a length of time
-(`minutes_at_least`): "20 mins", "half an hour", "over an hour now"; a time
-that says when ("20 minutes ago") or how often ("every 10 minutes") is not a
-length.
+A word group is words (a trailing * matches any ending: "breath*" is
+breath, breathe, breathing, breathless), or one of three quantities said in
+any way (four kinds):
+- `minutes_at_least`, a length of time in seconds, minutes or hours: "20
+  mins", "half an hour", "over an hour now", "15 mintes" (a unit misspelt by
+  an edit); a time that says when ("20 minutes ago") or how often ("every 10
+  minutes") is not a length;
+- `clock_minutes_at_least`, the same worked out from a clock time said as
+  when something began and one said as now ("started at 2am, its 2:25 now",
+  "since 6 this morning and it's now quarter to eight");
+- `days_at_least`, a length in days, weeks, months or years: "for 5 years",
+  "6 weeks on", "since 2019";
+- `per_week_at_least`, how often: "3 or 4 times a week", "4-5 nights a week",
+  "most nights", "every other night", "twice a day".
 
 The entity covers the whole combination ("can't get enough air": the "can't"
 is part of the sign, not a denial of it), unless another entity holds part of
@@ -27,10 +37,13 @@ sits on the words of its first group. The whole combination is kept in
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -45,10 +58,17 @@ CLAUSE_BREAKS = frozenset({".", ";", "!", "?", "but", "and", "though", "although
 _NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
                  "eight": 8, "nine": 9, "ten": 10, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40,
                  "forty-five": 45, "fifty": 50, "sixty": 60, "ninety": 90, "few": 3, "couple": 2,
-                 "several": 4, "half": 0.5, "quarter": 0.25}
+                 "several": 4, "half": 0.5, "quarter": 0.25, "hlf": 0.5, "haf": 0.5, "harf": 0.5}
 _UNIT_MINUTES = {"sec": 1 / 60, "secs": 1 / 60, "second": 1 / 60, "seconds": 1 / 60, "s": 1 / 60,
                  "min": 1, "mins": 1, "minute": 1, "minutes": 1, "m": 1,
+                 # as people misspell it: "30 minits"
+                 "minits": 1, "minuts": 1, "mintues": 1, "minuets": 1, "minites": 1, "minuites": 1, "mnts": 1,
                  "hour": 60, "hours": 60, "hr": 60, "hrs": 60, "h": 60}
+# Units of days and longer: a length in these is never a cramp's length
+# ("cramps for 3 days" is not one cramp lasting 3 days); `days_at_least` reads them.
+_UNIT_DAYS = {"day": 1, "days": 1, "week": 7, "weeks": 7, "wk": 7, "wks": 7, "fortnight": 14, "fortnights": 14,
+              "month": 30, "months": 30, "mth": 30, "mths": 30, "year": 365, "years": 365, "yr": 365, "yrs": 365}
+DAY_MINUTES = 24 * 60
 # Words between a number and its unit.
 _FILLERS = frozenset({"a", "an", "of", "few", "couple", "good"})
 # Units read only when written onto the number ("40m", "2h"), never as a word of their own.
@@ -64,12 +84,43 @@ class Duration:
     start: int
     end: int
     minutes: float
+    # Worked out from two clock times ("started at 2am, it's 2:25 now").
+    clock: bool = False
+
+    @property
+    def in_days(self) -> bool:
+        """Said in days or longer units ("for 3 days", "5 years"), not minutes or hours."""
+        return self.minutes >= DAY_MINUTES
+
+
+# Units as people misspell them, beyond the spellings in _UNIT_MINUTES: "30 minits", "45mns".
+_UNIT_SPELLINGS = {"mns": "mins", "mn": "min", "mts": "mins", "hr.": "hr", "hrz": "hrs"}
+
+
+def _closest_unit(word: str) -> str:
+    """A misspelt unit of minutes or hours as the unit ("mintes", "minuets", "hrss"): one
+    edit away (two from six letters), same first letter; anything else unchanged."""
+    if len(word) < 4 or word in _UNIT_MINUTES:
+        return word
+    edits = 1 if len(word) < 6 else 2
+    close = process.extractOne(word, [u for u in _UNIT_MINUTES if len(u) >= 4 and u[0] == word[0]],
+                               scorer=OSA.distance, score_cutoff=edits)
+    return close[0] if close else word
+
+
+def _number(word: str) -> float | None:
+    digits = _DIGITS.match(word)
+    if digits and not digits.group(2):
+        return float(digits.group(1))
+    return _NUMBER_WORDS.get(word)
 
 
 def durations(doc: Doc) -> list[Duration]:
     """The lengths of time a text states: "20 mins", "half an hour", "an hour and a half",
-    "a quarter of an hour", "40min", "over an hour now"; not "20 minutes ago" or
-    "every 10 minutes"."""
+    "a quarter of an hour", "40min", "over an hour now", "started at 3am, still going
+    at 3:20"; not "20 minutes ago" or "every 10 minutes". Lengths in days or more
+    ("for 5 years", "6 weeks ago" as the age of something, "since 2019") are read
+    too, apart (`Duration.in_days`)."""
     found = []
     tokens = [token.lower_ for token in doc]
     for i, word in enumerate(tokens):
@@ -92,19 +143,180 @@ def durations(doc: Doc) -> list[Duration]:
             unit, end = (tokens[j] if j < len(tokens) else ""), j + 1
             if unit in _ATTACHED_UNITS_ONLY:
                 continue
+        before = tokens[i - 1] if i else ""
+        after = tokens[end] if end < len(tokens) else ""
+        unit = _UNIT_SPELLINGS.get(unit, unit)
+        if unit in _UNIT_DAYS:
+            # The age of something ("a cut 6 weeks ago") is a length too; "every 2 weeks" is not.
+            if before != "every" and not (found and found[-1].end > i):
+                found.append(Duration(i, end, number * _UNIT_DAYS[unit] * DAY_MINUTES))
+            continue
+        unit = _UNIT_SPELLINGS.get(unit) or _closest_unit(unit)
         if unit not in _UNIT_MINUTES:
             continue
         minutes = number * _UNIT_MINUTES[unit]
         if tokens[end:end + 3] == ["and", "a", "half"]:
             minutes += 0.5 * _UNIT_MINUTES[unit]
             end += 3
-        before = tokens[i - 1] if i else ""
-        after = tokens[end] if end < len(tokens) else ""
+            after = tokens[end] if end < len(tokens) else ""
         if before in _NOT_A_LENGTH_BEFORE or after in _NOT_A_LENGTH_AFTER:
             continue
         if found and found[-1].end > i:  # "a few minutes": one length, read once
             continue
         found.append(Duration(i, end, minutes))
+    sentence_starts = {sentence.start for sentence in doc.sents} if doc.has_annotation("SENT_START") else {0}
+    return sorted(found + _since_a_year(tokens) + _clock_spans(tokens, sentence_starts), key=lambda d: d.start)
+
+
+def _since_a_year(tokens: list[str]) -> list[Duration]:
+    """"since 2019", "my last jab was in 2008": the years from then to now, as a length."""
+    this_year = date.today().year
+    return [Duration(i - 1, i + 1, max(this_year - int(word), 0) * 365 * DAY_MINUTES)
+            for i, word in enumerate(tokens)
+            if i and tokens[i - 1] in ("since", "in") and _YEAR.match(word) and int(word) <= this_year]
+
+
+_YEAR = re.compile(r"^(19|20)\d\d$")
+_CLOCK = re.compile(r"^(\d{1,2})(?:[:.](\d\d))?(am|pm)?$")
+_HOUR_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+               "ten": 10, "eleven": 11, "twelve": 12}
+_NAMED_TIMES = {"midnight": 0, "noon": 12 * 60, "midday": 12 * 60, "lunchtime": 12 * 60 + 30}
+_PAST_TO = {"quarter": 15, "half": 30, "five": 5, "ten": 10, "twenty": 20, "twenty-five": 25}
+# A bare number is a clock time only after one of these ("at 3", "since 6", "it's now 8").
+_CLOCK_CUES = frozenset({"at", "since", "from", "till", "until", "is", "it's", "its", "'s", "now", "by", "about",
+                         "around"})
+# Said as when it began ("since 6am", "kicked in at 3", "came on at 4.50")...
+_CLOCK_SINCE = frozenset({"since", "from"})
+_ONSET_WORDS = frozenset({"started", "start", "starts", "began", "begun", "on", "in", "cramp", "cramped", "cramping",
+                          "seized", "hit", "woke", "went", "hurt"})
+# ...and as now ("it's 2:25", "till now which is 1am", "now at 9:20").
+_CLOCK_NOW = frozenset({"now", "it's", "its", "'s", "is", "till", "until", "still"})
+
+
+def _clock_time(tokens: list[str], i: int) -> tuple[int, int] | None:
+    """The minutes past midnight (on a 12-hour clock) that the words from `i` state, and
+    where they end: "3am", "3:20", "4.50", "6 am", "8" (after a cue), "midnight",
+    "quarter to eight", "ten past midnight"."""
+    word = tokens[i]
+    before = tokens[i - 1] if i else ""
+    if word in _NAMED_TIMES:
+        return _NAMED_TIMES[word] % (12 * 60), i + 1
+    if word in _PAST_TO and i + 2 < len(tokens) and tokens[i + 1] in ("past", "to"):
+        hour = _clock_time(tokens, i + 2) if tokens[i + 2] not in _HOUR_WORDS else (
+            _HOUR_WORDS[tokens[i + 2]] % 12 * 60, i + 3)
+        if hour is None:
+            return None
+        offset = _PAST_TO[word] if tokens[i + 1] == "past" else -_PAST_TO[word]
+        return (hour[0] + offset) % (12 * 60), hour[1]
+    if word in _HOUR_WORDS and before in _CLOCK_CUES and (i + 1 >= len(tokens) or tokens[i + 1] not in _OCCASIONS):
+        return _HOUR_WORDS[word] % 12 * 60, i + 1
+    match = _CLOCK.match(word)
+    if not match:
+        return None
+    hours, minutes = int(match.group(1)), int(match.group(2) or 0)
+    end = i + 1
+    if not match.group(3) and end < len(tokens) and tokens[end] in ("am", "pm", "a.m.", "p.m."):
+        end += 1
+    if hours > 24 or minutes > 59 or (not match.group(2) and end == i + 1 and before not in _CLOCK_CUES):
+        return None
+    return (hours % 12) * 60 + minutes, end
+
+
+def _clock_role(tokens: list[str], i: int, sentence_starts: set[int] | frozenset[int]) -> str | None:
+    """Whether a clock time at `i` is said as when it began ("since"), as now ("now"), or neither."""
+    before = tokens[max(i - 3, 0):i]
+    if any(word in _CLOCK_SINCE for word in before):
+        return "since"
+    if any(word in _CLOCK_NOW for word in before) or tokens[i + 1:i + 3][:1] == ["now"]:
+        return "now"
+    at = max((k for k in range(max(i - 2, 0), i) if tokens[k] == "at"), default=None)
+    if at is not None and (at in sentence_starts or any(w in _ONSET_WORDS for w in tokens[max(at - 4, 0):at])):
+        return "since"
+    return None
+
+
+def _clock_spans(tokens: list[str], sentence_starts: set[int] | frozenset[int] = frozenset()) -> list[Duration]:
+    """From a clock time said as when it began ("since 6am", "kicked in at 3") to one said
+    as now ("it's now 8", "its 2:25 now"), in either order: that length, up to six hours."""
+    times = []
+    i = 0
+    while i < len(tokens):
+        time = _clock_time(tokens, i)
+        if time is None:
+            i += 1
+            continue
+        role = _clock_role(tokens, i, sentence_starts)
+        if role:
+            times.append((role, i, time[1], time[0]))
+        i = time[1]
+    began = [t for t in times if t[0] == "since"]
+    now = [t for t in times if t[0] == "now"]
+    if not began or not now:
+        return []
+    _, start, _, since = began[0]
+    _, at, end, minutes = now[-1]
+    length = (minutes - since) % (12 * 60)
+    if not 0 < length <= 6 * 60:
+        return []
+    return [Duration(min(start, at), max(end, start + 1), length, clock=True)]
+
+
+# How often, said as a number of times in a period: "3 or 4 times a week",
+# "4-5 nights a week", "twice a day", "most nights", "every other night", "nightly".
+_TIMES = {"once": 1, "twice": 2, "thrice": 3}
+_OCCASIONS = frozenset({"times", "time", "x", "nights", "night", "days", "mornings", "evenings", "cramps",
+                        "attacks", "episodes", "occasions"})
+_PER = frozenset({"a", "per", "each", "every", "in", "the", "/"})
+_PERIOD_WEEKS = {"day": 1 / 7, "night": 1 / 7, "week": 1, "wk": 1, "fortnight": 2, "month": 30 / 7,
+                 "year": 365 / 7}
+_EVERY_PERIOD = {"night": 7, "nite": 7, "day": 7, "morning": 7, "evening": 7, "other": 3.5}
+_MOST_PERIOD = frozenset({"nights", "nites", "days", "mornings", "evenings"})
+_PERIOD_SPELLINGS = {"nite": "night", "nites": "night"}
+
+
+@dataclass(frozen=True)
+class Rate:
+    start: int
+    end: int
+    per_week: float
+
+
+def rates(doc: Doc) -> list[Rate]:
+    """How often a text says something happens, as times a week: "3 or 4 times a week"
+    (3), "four or five nights a week" (4), "twice a month" (0.47), "most nights" (4),
+    "every other night" (3.5), "nightly" (7)."""
+    tokens = [token.lower_ for token in doc]
+    found: list[Rate] = []
+    for i, word in enumerate(tokens):
+        if word in ("nightly", "daily"):
+            found.append(Rate(i, i + 1, 7))
+        elif word == "most" and i + 1 < len(tokens) and tokens[i + 1] in _MOST_PERIOD:
+            found.append(Rate(i, i + 2, 4))
+        elif word in ("every", "each") and i + 1 < len(tokens) and tokens[i + 1] in _EVERY_PERIOD:
+            end = i + 2 + (tokens[i + 1] == "other" and i + 2 < len(tokens))
+            found.append(Rate(i, end, _EVERY_PERIOD[tokens[i + 1]]))
+        else:
+            times_written_on = re.match(r"^(\d+)x$", word)  # "2x a week"
+            number = (_TIMES.get(word) or _number(word)
+                      or (float(times_written_on.group(1)) if times_written_on else None))
+            if number is None or (found and found[-1].end > i):
+                continue
+            j = i + 1
+            if word in ("couple", "few") and j < len(tokens) and tokens[j] == "of":  # "a couple of times"
+                j += 1
+            # "3 or 4", "3-4", "3 to 4": the lower number counts
+            if j + 1 < len(tokens) and tokens[j] in ("or", "-", "to") and _number(tokens[j + 1]) is not None:
+                j += 2
+            if word not in _TIMES and not times_written_on:
+                if j >= len(tokens) or tokens[j] not in _OCCASIONS:
+                    continue
+                j += 1
+            while j < len(tokens) and tokens[j] in _PER:
+                j += 1
+            period = _PERIOD_SPELLINGS.get(tokens[j], tokens[j].rstrip("s")) if j < len(tokens) else ""
+            if j == i + 1 or period not in _PERIOD_WEEKS:
+                continue
+            found.append(Rate(i, j + 1, number / _PERIOD_WEEKS[period]))
     return found
 
 
@@ -166,6 +378,10 @@ class Combination:
     unless: tuple[str, ...]
     # `reach: message`: the groups may be said anywhere in the message, in any clause.
     anywhere: bool = False
+    # `reach: sentence`: anywhere in one sentence, unless a contrast ("but") sets them apart.
+    sentence: bool = False
+    # Findings that are part of this term when said inside it (`replaces`).
+    replaces: tuple[str, ...] = ()
 
 
 class SaidTogether:
@@ -174,6 +390,14 @@ class SaidTogether:
     def __init__(self, nlp: Language, groups: dict[str, dict[str, Any]], combinations: list[Combination]) -> None:
         self.lengths = {name: float(group["minutes_at_least"]) for name, group in groups.items()
                         if "minutes_at_least" in group}
+        self.long_lengths = {name: float(group["days_at_least"]) for name, group in groups.items()
+                             if "days_at_least" in group}
+        self.rates = {name: float(group["per_week_at_least"]) for name, group in groups.items()
+                      if "per_week_at_least" in group}
+        self.clock_lengths = {name: float(group["clock_minutes_at_least"]) for name, group in groups.items()
+                              if "clock_minutes_at_least" in group}
+        self.quantities = (frozenset(self.lengths) | frozenset(self.long_lengths) | frozenset(self.rates)
+                           | frozenset(self.clock_lengths))
         self.matcher = WordGroupMatcher({name: [word_specs(nlp, word) for word in group["words"]]
                                          for name, group in groups.items() if "words" in group})
         self.combinations = combinations
@@ -183,74 +407,104 @@ class SaidTogether:
         for group, start, end in self.matcher(doc):
             said.setdefault(group, []).append((start, end))
         for length in durations(doc):
-            for name, minutes in self.lengths.items():
+            if length.in_days:
+                for name, days in self.long_lengths.items():
+                    if length.minutes >= days * DAY_MINUTES:
+                        said.setdefault(name, []).append((length.start, length.end))
+                continue
+            for name, minutes in [*self.lengths.items(), *(self.clock_lengths.items() if length.clock else ())]:
                 if length.minutes >= minutes:
                     said.setdefault(name, []).append((length.start, length.end))
+        for rate in rates(doc) if self.rates else ():
+            for name, per_week in self.rates.items():
+                if rate.per_week >= per_week:
+                    said.setdefault(name, []).append((rate.start, rate.end))
         if not said:
             doc.spans[SAID_TOGETHER] = []
             return doc
         entities = list(doc.ents)
         taken = {i for entity in entities for i in range(entity.start, entity.end)}
-        quotes = []
+        quotes: list[Span] = []
         for combination in self.combinations:
-            found = self._find(doc, combination, said)
-            if found is None:
-                continue
-            start, end, words = found
-            # Another way of saying the same term over the same words is the same finding.
-            if any(q.kb_id_ == combination.term and q.start < end and start < q.end for q in quotes):
-                continue
-            # The entity covers the whole combination when no other entity holds any of
-            # it and no denial sits inside it, so that a negation that is one of its
-            # words ("can't get enough air") is part of the sign; otherwise it sits on
-            # the last words that no other entity holds, after the denial.
-            denial = _last_denial_between(doc, start, end, words)
-            whole = [(start, end)] if not combination.anywhere and denial is None else []
-            # Said across clauses, it sits on its first group's words (the sign
-            # itself: "floppy" in "after the cramp went my foot stayed floppy").
-            preferred = [*words[1:], words[0]] if combination.anywhere else sorted(words, reverse=True)
-            if denial is not None:  # only after the denial, so that NegEx reads it
-                preferred = [m for m in preferred if m[0] > denial]
-            free = [m for m in [*whole, *preferred] if not set(range(*m)) & taken]
-            if not free:  # a word of it that no other entity holds ("one" of "one calf")
-                free = [(i, i + 1) for m in preferred for i in range(*m) if i not in taken]
-            if not free and combination.anywhere:  # another place it says one of its words
-                free = [(i, i + 1) for group in combination.groups for m in said[group] for i in range(*m)
-                        if i not in taken and not _denied_just_before(doc, m[0])]
-            if not free and not combination.anywhere:
-                free = [(i, i + 1) for i in range(end - 1, (start if denial is None else denial) - 1, -1)
-                        if i not in taken and i != denial]
-            if not free:
-                continue
-            anchor = free[0]
-            entities.append(Span(doc, anchor[0], anchor[1], label=combination.label, kb_id=combination.term,
-                                 span_id=combination.term))
-            taken.update(range(*anchor))
-            quotes.append(Span(doc, start, end, label=combination.label, kb_id=combination.term))
+            # Every place it is said where it can sit: a qualifier said twice qualifies
+            # both places ("carried boxes up and down the stairs ... breathless on the
+            # stairs"); a place whose words other entities hold already ("cold feet" in
+            # "I always have cold feet, but now my foot is freezing") gives way.
+            for start, end, words in self._places(doc, combination, said):
+                # Another way of saying the same term over the same words is the same finding.
+                if any(q.kb_id_ == combination.term and q.start < end and start < q.end for q in quotes):
+                    continue
+                anchor = self._anchor(doc, combination, start, end, words, taken, said)
+                if anchor is None:
+                    continue
+                entity = Span(doc, anchor[0], anchor[1], label=combination.label, kb_id=combination.term,
+                              span_id=combination.term)
+                # A finding the term names as part of itself, said inside it, is not said
+                # apart ("my pee went pinky red": red urine, not a red leg).
+                for other in [e for e in entities if term_of(e) in combination.replaces
+                              and start <= e.start and e.end <= end]:
+                    entities.remove(other)
+                    taken.difference_update(range(other.start, other.end))
+                entities.append(entity)
+                taken.update(range(*anchor))
+                quotes.append(Span(doc, start, end, label=combination.label, kb_id=combination.term))
         doc.ents = sorted(entities, key=lambda span: span.start)
         doc.spans[SAID_TOGETHER] = quotes
         return doc
 
-    def _find(self, doc: Doc, combination: Combination,
-              said: dict[str, list[tuple[int, int]]]) -> tuple[int, int, list[tuple[int, int]]] | None:
-        """The first place where every group of the combination is said within reach,
+    def _anchor(self, doc: Doc, combination: Combination, start: int, end: int, words: list[tuple[int, int]],
+                taken: set[int], said: dict[str, list[tuple[int, int]]]) -> tuple[int, int] | None:
+        """Which words the entity for a place sits on, or None when other entities hold them all.
+
+        The entity covers the whole combination when no other entity holds any of
+        it and no denial sits inside it, so that a negation that is one of its
+        words ("can't get enough air") is part of the sign; otherwise it sits on
+        the last words that no other entity holds, after the denial. A quantity
+        said alone ("15 years ago") sits on one of its words, so that two terms
+        can read the same words ("long-standing" and "out of date")."""
+        if len(combination.groups) == 1 and combination.groups[0] in self.quantities:
+            free = [(i, i + 1) for i in range(end - 1, start - 1, -1) if i not in taken]
+            return free[0] if free else None
+        denial = _last_denial_between(doc, start, end, words)
+        whole = [(start, end)] if not combination.anywhere and denial is None else []
+        # Said across clauses, it sits on its first group's words (the sign
+        # itself: "floppy" in "after the cramp went my foot stayed floppy").
+        preferred = [*words[1:], words[0]] if combination.anywhere else sorted(words, reverse=True)
+        if denial is not None:  # only after the denial, so that NegEx reads it
+            preferred = [m for m in preferred if m[0] > denial]
+        free = [m for m in [*whole, *preferred] if not set(range(*m)) & taken]
+        if not free:  # a word of it that no other entity holds ("one" of "one calf")
+            free = [(i, i + 1) for m in preferred for i in range(*m) if i not in taken]
+        if not free and combination.anywhere:  # another place it says one of its words
+            free = [(i, i + 1) for group in combination.groups for m in said[group] for i in range(*m)
+                    if i not in taken and not _denied_just_before(doc, m[0])]
+        if not free and not combination.anywhere:
+            free = [(i, i + 1) for i in range(end - 1, (start if denial is None else denial) - 1, -1)
+                    if i not in taken and i != denial]
+        return free[0] if free else None
+
+    def _places(self, doc: Doc, combination: Combination,
+                said: dict[str, list[tuple[int, int]]]) -> Iterator[tuple[int, int, list[tuple[int, int]]]]:
+        """Each place where every group of the combination is said within reach,
         in one clause, without any of its `unless` groups: (start, end, each group's words)."""
         if any(group not in said for group in combination.groups):
-            return None
+            return
         *others, last = combination.groups
         for anchor in said[last]:
             chosen = [anchor]
             for group in others:
                 near = [m for m in said[group]
-                        if (combination.anywhere or _together(doc, m, anchor))
+                        if (combination.anywhere or _together(doc, m, anchor)
+                            or (combination.sentence and _same_sentence(doc, m, anchor)))
                         and not set(range(*m)) & set(range(*anchor))]
                 if not near:
                     break
                 chosen.append(min(near, key=lambda m: abs(m[0] - anchor[0])))
             else:
                 start, end = min(m[0] for m in chosen), max(m[1] for m in chosen)
-                # An `unless` word counts inside the combination or just before it
-                # ("sat for hours", "I walk for 30 minutes"), not after it; anywhere in
+                # An `unless` word counts when it starts inside the combination or just
+                # before it ("sat for hours", "I walk for 30 minutes", "wee is dark
+                # yellow"), not after it; anywhere in
                 # the message for a combination that reaches that far. It does not
                 # count when it is one of the combination's own words ("sore between
                 # the cramps") or is denied ("even when it's not cramping").
@@ -259,12 +513,11 @@ class SaidTogether:
                 if combination.anywhere and any(_denied_just_before(doc, m[0]) for m in chosen):
                     continue
                 own = {i for m in chosen for i in range(*m)}
-                if any((combination.anywhere or (m[1] <= end and _together(doc, m, (start, end))))
+                if any((combination.anywhere or (m[0] < end and _together(doc, m, (start, end))))
                        and not set(range(*m)) <= own and not _denied_just_before(doc, m[0])
                        for group in combination.unless for m in said.get(group, ())):
                     continue
-                return start, end, chosen
-        return None
+                yield start, end, chosen
 
 
 # Words that deny what follows them ("the leg is not blue").
@@ -307,13 +560,29 @@ def _together(doc: Doc, first: tuple[int, int], second: tuple[int, int]) -> bool
                         and doc[token.i + 1].lower_ in CONTRAST_AFTER_COMMA for token in doc[start:end]))
 
 
+# Words that set two parts of one sentence apart ("my pee is fine but my calf is brown").
+CONTRASTS = frozenset({"but", "though", "although", "however", "whereas", "except", ";"})
+
+
+def _same_sentence(doc: Doc, first: tuple[int, int], second: tuple[int, int]) -> bool:
+    start, end = min(first[1], second[1]), max(first[0], second[0])
+    return (doc[first[0]].sent.start == doc[second[0]].sent.start
+            and not any(token.lower_ in CONTRASTS for token in doc[start:end]))
+
+
 def combinations(terms: Iterable[dict[str, Any]]) -> list[Combination]:
     """Every term's `said_together` combinations, in the vocabulary's order."""
     return [Combination(term["id"], term["kind"], tuple(groups), tuple(term.get("not_said_with") or ()),
-                        term.get("reach") == "message")
+                        term.get("reach") == "message", term.get("reach") == "sentence",
+                        tuple(term.get("replaces") or ()))
             for term in terms for groups in term.get("said_together") or ()]
 
 
 @Language.factory("said_together", default_config={"groups": {}, "combinations": []})
 def make_said_together(nlp, name, groups, combinations):  # type: ignore[no-untyped-def]
-    return SaidTogether(nlp, groups, [Combination(c[0], c[1], tuple(c[2]), tuple(c[3]), c[4]) for c in combinations])
+    return SaidTogether(nlp, groups, [Combination(c[0], c[1], tuple(c[2]), tuple(c[3]), c[4], c[5], tuple(c[6]))
+                                      for c in combinations])
+
+
+def term_of(span: Span) -> str:
+    return span.kb_id_ or span.ent_id_

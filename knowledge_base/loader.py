@@ -153,10 +153,13 @@ ENTRY_FIELDS: dict[str, dict[str, tuple[str, bool]]] = {
     "terms": {"id": ("text", True), "name": ("text", True), "mention": ("text", True),
               "synonyms": ("text_list", True), "qualified_by": ("qualifier_map", False),
               "also_means": ("qualifier_map", False), "said_together": ("group_lists", False),
-              "not_said_with": ("text_list", False), "reach": ("text", False), "caution": ("text", False),
+              "not_said_with": ("text_list", False), "reach": ("text", False), "replaces": ("text_list", False),
+              "caution": ("text", False),
               "withholds": ("text_list", False), "sources": ("text_list", True)},
     "word_groups": {"id": ("text", True), "words": ("text_list", False),
-                    "minutes_at_least": ("number", False)},
+                    "minutes_at_least": ("number", False), "clock_minutes_at_least": ("number", False),
+                    "days_at_least": ("number", False),
+                    "per_week_at_least": ("number", False)},
     "causes": {"id": ("text", True), "name": ("text", True), "explanation": ("text", True),
                "base": ("number", True), "only_with": ("text_list", False),
                "indicators": ("indicators", True), "sources": ("text_list", True)},
@@ -338,19 +341,25 @@ def _check_qualifiers(checker: _Checker, terms: list[dict[str, Any]]) -> None:
                     checker.add(term["_file"], term["id"], rule_field, f"unknown term '{becomes}'")
 
 
+# What a word group is: words, or a quantity said in any way (cramp_nlu.said_together).
+WORD_GROUP_KINDS = ("words", "minutes_at_least", "clock_minutes_at_least", "days_at_least", "per_week_at_least")
+
+
 # How far apart the words of a term's combinations, or a qualifier and its
-# finding, may be: in one clause (the default) or anywhere in one message
+# finding, may be: in one clause (the default), in one sentence ("a cut on my
+# foot from new shoes, 5 weeks on and still open") or anywhere in one message
 # (claudication: "my calf cramps when I walk, and stopping makes it go").
-REACHES = ("clause", "message")
+REACHES = ("clause", "sentence", "message")
 
 
 def _check_word_groups(checker: _Checker, data: KnowledgeData) -> None:
-    # A group is either words or a length of time, never both or neither.
+    # A group is either words or one quantity (a length of time, how often), never two or none.
     for group in data.word_groups:
-        if ("words" in group) == ("minutes_at_least" in group):
-            checker.add(group["_file"], group["id"], "words/minutes_at_least", "give exactly one of them")
+        if sum(field in group for field in WORD_GROUP_KINDS) != 1:
+            checker.add(group["_file"], group["id"], "/".join(WORD_GROUP_KINDS), "give exactly one of them")
     group_ids = {group["id"] for group in data.word_groups}
     checker.check_references(data.terms, "not_said_with", group_ids, "word group")
+    checker.check_references(data.terms, "replaces", {term["id"] for term in data.terms}, "term")
     for term in data.terms:
         named = [g for together in term.get("said_together") or [] for g in together]
         for group in named:
@@ -362,6 +371,9 @@ def _check_word_groups(checker: _Checker, data: KnowledgeData) -> None:
             checker.add(term["_file"], term["id"], "reach", f"must be one of: {', '.join(REACHES)}")
         elif term.get("reach") and not named and term["kind"] != "qualifier":
             checker.add(term["_file"], term["id"], "reach", "needs said_together (or the term to be a qualifier)")
+        elif term.get("reach") == "sentence" and term["kind"] == "qualifier":
+            # A qualifier reaches its finding in its clause or, with `reach: message`, anywhere.
+            checker.add(term["_file"], term["id"], "reach", "a qualifier's reach is clause or message")
 
 
 def _check_withholdings(checker: _Checker, data: KnowledgeData) -> None:

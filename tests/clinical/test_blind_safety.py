@@ -7,8 +7,10 @@ figures, every miss, and whether the issue's gate is met: every emergency told
 to call, no urgent or emergency case told less, at least 95% of cases right,
 at most 3% of self-care cases sent to urgent or emergency.
 
-Not every set meets that gate yet; each set must not do worse than its floor
-below, the figures measured when it was last raised. Raise a floor when a
+The issue's own blind set (`triage_blind.yml`, 515 cases written before any
+tuning) must meet that gate. Every set must not do worse than its floor below,
+the figures measured when it was last raised; the sets written later to check
+that a fix generalises do not all meet the gate yet. Raise a floor when a
 change does better; never lower one to let a change through.
 """
 
@@ -25,14 +27,16 @@ BLIND = PROJECT_ROOT / "tests" / "blind"
 REPORT = PROJECT_ROOT / "build" / "reports" / "safety.json"
 
 GATE = {"emergency_recall": 1.0, "act_now_under_triaged": 0, "accuracy": 0.95, "self_care_sent_to_act_now": 0.03}
-# (emergency recall, act-now cases under-triaged, accuracy, self-care sent to act now), measured 2026-11-23.
+# (emergency recall, act-now cases under-triaged, accuracy, self-care sent to act now), measured 2026-12-03.
 FLOORS = {
-    "triage_blind.yml": (0.9906, 3, 0.9612, 0.0069),
-    "typo_blind.yml": (0.9714, 1, 0.9083, 0.04),
-    "medicine_blind.yml": (1.0, 0, 0.9625, 0.0),
-    "paraphrase_blind.yml": (0.9571, 6, 0.9182, 0.0),
-    "kinds2_blind.yml": (1.0, 0, 0.95, 0.0769),
-    "kinds3_blind.yml": (0.9552, 5, 0.925, 0.1111),
+    "triage_blind.yml": (1.0, 0, 0.9767, 0.0069),
+    "typo_blind.yml": (1.0, 0, 0.9583, 0.0),
+    "medicine_blind.yml": (1.0, 0, 0.9875, 0.0),
+    "paraphrase_blind.yml": (1.0, 1, 0.9591, 0.0),
+    "kinds2_blind.yml": (1.0, 0, 0.9556, 0.0385),
+    "kinds3_blind.yml": (1.0, 0, 0.975, 0.0444),
+    "kinds4_blind.yml": (1.0, 0, 0.9719, 0.0133),
+    "kinds5_blind.yml": (1.0, 0, 0.9319, 0.0526),
 }
 
 
@@ -50,6 +54,14 @@ def reports() -> dict[str, dict]:
                                 for name, report in results.items()}},
         indent=2, ensure_ascii=False))
     return results
+
+
+def test_the_issues_blind_set_meets_the_gate(reports: dict[str, dict]) -> None:
+    figures = reports["triage_blind.yml"]
+    missed = [(m["id"], m["expected"], m["told"]) for m in figures["misses"]
+              if m["expected"] in ("urgent", "emergency") or m["told"] in ("urgent", "emergency")]
+    assert meets(figures, *GATE.values()), (
+        f"triage_blind.yml: {({key: figures[key] for key in GATE})}, gate {GATE}; act-now misses: {missed}")
 
 
 def test_every_blind_triage_set_has_a_floor() -> None:

@@ -10,7 +10,7 @@ import spacy
 from spacy.language import Language
 
 from cramp_nlu.pipeline import RAW_SPANS, ensure_pipeline, pipeline_path, term_id, terms_present
-from cramp_nlu.said_together import SAID_TOGETHER, durations
+from cramp_nlu.said_together import DAY_MINUTES, SAID_TOGETHER, durations, rates
 from knowledge_base.loader import load_knowledge
 
 
@@ -155,6 +155,35 @@ def test_the_medicine_names_file_is_what_the_drug_dictionary_gives() -> None:
 def test_lengths_of_time_are_read_and_times_that_say_when_are_not(text: str, minutes: list[float]) -> None:
     found = durations(spacy.blank("en")(text))
     assert [round(length.minutes, 2) for length in found] == minutes
+
+
+@pytest.mark.parametrize(("text", "minutes"), [
+    ("started at 3am. still going at 3:20", 20),
+    ("it came on at 4.50 and it's 5.10", 20),
+    ("since 6 this morning and it's now quarter to eight", 105),
+    ("from ten past midnight till now which is 1am", 50),
+    ("it's 3:40pm. the cramp kicked in at 3", 40),
+    ("went to bed at 10pm and woke at 3am", None),
+])
+def test_a_length_is_worked_out_from_clock_times_said_as_began_and_now(text: str, minutes: float | None) -> None:
+    found = [length.minutes for length in durations(spacy.blank("en")(text)) if length.clock]
+    assert found == ([] if minutes is None else [minutes])
+
+
+@pytest.mark.parametrize(("text", "days"), [
+    ("numb for 5 years", 5 * 365), ("6 weeks on", 42), ("a cut 2 weeks ago", 14), ("for a fortnight", 14)])
+def test_lengths_in_days_or_longer_are_read_apart_from_a_cramps_length(text: str, days: float) -> None:
+    found = durations(spacy.blank("en")(text))
+    assert [(length.in_days, length.minutes / DAY_MINUTES) for length in found] == [(True, days)]
+
+
+@pytest.mark.parametrize(("text", "per_week"), [
+    ("3 or 4 times a week", 3), ("four or five nights a week", 4), ("most nights", 4), ("every other night", 3.5),
+    ("twice a month", 2 * 7 / 30), ("pretty much nightly", 7), ("a couple of times a week", 2), ("2x a week", 2),
+    ("every 2 weeks", None), ("three of us", None)])
+def test_how_often_is_read_as_times_a_week(text: str, per_week: float | None) -> None:
+    found = [round(rate.per_week, 3) for rate in rates(spacy.blank("en")(text))]
+    assert found == ([] if per_week is None else [round(per_week, 3)])
 
 
 def test_a_sign_said_in_own_words_keeps_the_words_and_its_negation(nlp: Language) -> None:
