@@ -190,7 +190,13 @@ _CLOCK_SINCE = frozenset({"since", "from"})
 _ONSET_WORDS = frozenset({"started", "start", "starts", "began", "begun", "on", "in", "cramp", "cramped", "cramping",
                           "seized", "hit", "woke", "went", "hurt"})
 # ...and as now ("it's 2:25", "till now which is 1am", "now at 9:20").
-_CLOCK_NOW = frozenset({"now", "it's", "its", "'s", "is", "till", "until", "still"})
+_CLOCK_NOW = frozenset({"now", "it's", "its", "till", "until", "still"})
+# Two clock times make a length only when the message says it has not stopped.
+_STILL_GOING = ("still", "non stop", "nonstop", "won't", "wont", "hasn't", "hasnt", "whole time", "all this time",
+                "the entire time", "nothing works", "nothing helps", "no good", "isn't touching", "not touching",
+                "doesn't touch", "solid", "locked", "gripping", "on and off", "and counting", "not eased",
+                "not easing", "won't ease", "wont ease", "not letting go", "keeps", "isn't helping", "not helping",
+                "doesn't help", "didn't help", "no better", "nothing helped", "tried everything")
 
 
 def _clock_time(tokens: list[str], i: int) -> tuple[int, int] | None:
@@ -202,8 +208,10 @@ def _clock_time(tokens: list[str], i: int) -> tuple[int, int] | None:
     if word in _NAMED_TIMES:
         return _NAMED_TIMES[word] % (12 * 60), i + 1
     if word in _PAST_TO and i + 2 < len(tokens) and tokens[i + 1] in ("past", "to"):
-        hour = _clock_time(tokens, i + 2) if tokens[i + 2] not in _HOUR_WORDS else (
-            _HOUR_WORDS[tokens[i + 2]] % 12 * 60, i + 3)
+        named = tokens[i + 2]
+        hour = ((_HOUR_WORDS[named] % 12 * 60, i + 3) if named in _HOUR_WORDS
+                else (int(named) % 12 * 60, i + 3) if named.isdigit() and int(named) <= 24
+                else _clock_time(tokens, i + 2))
         if hour is None:
             return None
         offset = _PAST_TO[word] if tokens[i + 1] == "past" else -_PAST_TO[word]
@@ -227,7 +235,8 @@ def _clock_role(tokens: list[str], i: int, sentence_starts: set[int] | frozenset
     before = tokens[max(i - 3, 0):i]
     if any(word in _CLOCK_SINCE for word in before):
         return "since"
-    if any(word in _CLOCK_NOW for word in before) or tokens[i + 1:i + 3][:1] == ["now"]:
+    if (any(word in _CLOCK_NOW for word in before) or tokens[i + 1:i + 2] == ["now"]
+            or before[-2:] == ["it", "'s"]):
         return "now"
     at = max((k for k in range(max(i - 2, 0), i) if tokens[k] == "at"), default=None)
     if at is not None and (at in sentence_starts or any(w in _ONSET_WORDS for w in tokens[max(at - 4, 0):at])):
@@ -251,7 +260,8 @@ def _clock_spans(tokens: list[str], sentence_starts: set[int] | frozenset[int] =
         i = time[1]
     began = [t for t in times if t[0] == "since"]
     now = [t for t in times if t[0] == "now"]
-    if not began or not now:
+    text = re.sub(r" (n't|nt)\b", r"\1", " ".join(tokens))
+    if not began or not now or not any(cue in text for cue in _STILL_GOING):
         return []
     _, start, _, since = began[0]
     _, at, end, minutes = now[-1]
