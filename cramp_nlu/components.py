@@ -279,8 +279,12 @@ class DescriptionOverFallback(GraphComponent):
     deep scratch from rose thorns covered in soil"; `other_language`: "proper
     charley horse in me calf"), or read as a question (`faq`) although nothing
     in it asks one ("Hashimoto's, on levothyroxine for years. Lately cramps in
-    both calves most nights."), the message is `describe_cramps`. Place it
-    after the FallbackClassifier."""
+    both calves most nights."), the message is `describe_cramps`. So is a
+    message read as out of scope that names the person's legs or health (a
+    place in the leg, a finding, a condition or a medicine): "Thigh cramped on a
+    long bike ride, leg wouldn't pedal for about a minute"; one that names only
+    a time or a risk ("what's the weather like tomorrow?") stays out of scope.
+    Place it after the FallbackClassifier."""
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -291,11 +295,16 @@ class DescriptionOverFallback(GraphComponent):
         self.intent = config["intent"]
         self.question_intent = config["question_intent"]
         self.never_descriptions = {NLU_FALLBACK, *config["never_descriptions"]}
+        self.out_of_scope_intent = config["out_of_scope_intent"]
+        self.about_the_person = frozenset(config["about_the_person"])
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {"intent": "describe_cramps", "question_intent": "faq",
-                "never_descriptions": ["restart", "other_language", "greet"]}
+                "never_descriptions": ["restart", "other_language", "greet"],
+                "out_of_scope_intent": "out_of_scope",
+                # Entity kinds that say the message is about the person's legs or health.
+                "about_the_person": ["body_location", "finding", "condition", "medicine_class"]}
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
@@ -303,7 +312,9 @@ class DescriptionOverFallback(GraphComponent):
             said = [entity for entity in message.get(ENTITIES) or []
                     if entity.get("extractor") == KnowledgeBaseEntityExtractor.__name__]
             if not said or not (intent in self.never_descriptions
-                                or (intent == self.question_intent and not asks(message.get(TEXT) or ""))):
+                                or (intent == self.question_intent and not asks(message.get(TEXT) or ""))
+                                or (intent == self.out_of_scope_intent
+                                    and any(entity["entity"] in self.about_the_person for entity in said))):
                 continue
             ranked = {i.get(INTENT_NAME_KEY): i.get(PREDICTED_CONFIDENCE_KEY)
                       for i in message.get(INTENT_RANKING_KEY) or []}

@@ -37,7 +37,11 @@ from spacy.tokens import Doc, Span
 from spellchecker import SpellChecker
 
 from cramp_nlu import medicine_names
-from cramp_nlu.said_together import close_in_one_clause, combinations  # also registers the "said_together" factory
+from cramp_nlu.said_together import (  # also registers the "said_together" factory
+    close_in_one_clause,
+    combinations,
+    term_id,
+)
 from knowledge_base.db import PROJECT_ROOT
 from knowledge_base.loader import WORD_GROUP_KINDS, KnowledgeData, load_knowledge
 
@@ -309,12 +313,6 @@ class TermQualifiers:
 
     def _reaches(self, doc: Doc, qualifier: Span, span: Span) -> bool:
         return term_id(qualifier) in self.message_wide or _same_clause(doc, qualifier, span)
-
-
-def term_id(span: Span) -> str:
-    """The vocabulary term a span stands for: the EntityRuler keeps it as the
-    span's id, spans made from other entities as their kb_id."""
-    return span.kb_id_ or span.ent_id_
 
 
 def terms_present(doc: Doc) -> list[str]:

@@ -451,7 +451,7 @@ class SaidTogether:
                               span_id=combination.term)
                 # A finding the term names as part of itself, said inside it, is not said
                 # apart ("my pee went pinky red": red urine, not a red leg).
-                for other in [e for e in entities if term_of(e) in combination.replaces
+                for other in [e for e in entities if term_id(e) in combination.replaces
                               and start <= e.start and e.end <= end]:
                     entities.remove(other)
                     taken.difference_update(range(other.start, other.end))
@@ -594,5 +594,7 @@ def make_said_together(nlp, name, groups, combinations):  # type: ignore[no-unty
                                       for c in combinations])
 
 
-def term_of(span: Span) -> str:
+def term_id(span: Span) -> str:
+    """The vocabulary term a span stands for: the EntityRuler keeps it as the
+    span's id, spans made from other entities as their kb_id."""
     return span.kb_id_ or span.ent_id_

@@ -112,3 +112,11 @@ def test_a_description_the_intent_classifier_was_unsure_of_is_not_a_fallback(ext
         "describe_cramps")
     assert classified("could my new running shoes be the reason my arches cramp?", "faq") == "faq"
     assert classified("is it normal to get calf cramps at night", "faq") == "faq"
+    # Read as out of scope, a message about the person's legs or health is a description;
+    # one that names only a time or a risk stays out of scope.
+    assert classified("thigh cramped on a long bike ride, leg wouldn't pedal for a minute", "out_of_scope") == (
+        "describe_cramps")
+    assert classified("my wife has parkinson's and her toes curl in the mornings", "out_of_scope") == (
+        "describe_cramps")
+    assert classified("what's the weather like tomorrow?", "out_of_scope") == "out_of_scope"
+    assert classified("i love watching football at night", "out_of_scope") == "out_of_scope"
