@@ -268,7 +268,11 @@ def _clock_spans(tokens: list[str], sentence_starts: set[int] | frozenset[int] =
     length = (minutes - since) % (12 * 60)
     if not 0 < length <= 6 * 60:
         return []
-    return [Duration(min(start, at), max(end, start + 1), length, clock=True)]
+    # The person's words run from the "since" or "at" before the first time ("since 6am and its now 8").
+    first = min(start, at)
+    if first and tokens[first - 1] in _CLOCK_SINCE | {"at"}:
+        first -= 1
+    return [Duration(first, max(end, start + 1), length, clock=True)]
 
 
 # How often, said as a number of times in a period: "3 or 4 times a week",
