@@ -39,6 +39,11 @@ ABSENT_ROLE = "absent"
 TYPO_CUTOFF = 0.8
 # Words shorter than this are never typo-matched ("red" vs "bed").
 MIN_TYPO_LENGTH = 5
+# Kinds that decide triage. A span DIET learned counts for them only as one of the
+# vocabulary's own phrases: what the spaCy pipeline reads (its spelling step, its
+# word groups, NegEx) is what the blind sets measure, and a learned span that only
+# looks like a sign was one ("painting" taken for "fainting", "isn't warm" for "warm").
+TRIAGE_KINDS = frozenset({"finding", "risk_factor", "condition", "medicine_class"})
 # The `extractor` of DIET's entities: config.yml's classifier, or Rasa's own.
 LEARNED_ENTITY_EXTRACTORS = {"QuickLoadingDIETClassifier", "DIETClassifier"}
 
@@ -134,7 +139,7 @@ class KnowledgeBaseEntityExtractor(GraphComponent, EntityExtractorMixin):
         wording = wording.lower().strip()
         if wording in phrases:
             return phrases[wording]
-        if len(wording) < MIN_TYPO_LENGTH:
+        if label in TRIAGE_KINDS or len(wording) < MIN_TYPO_LENGTH:
             return None
         close = difflib.get_close_matches(wording, phrases, n=1, cutoff=TYPO_CUTOFF)
         return phrases[close[0]] if close else None

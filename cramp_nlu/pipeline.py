@@ -24,6 +24,7 @@ import json
 import shutil
 import tempfile
 from collections.abc import Iterable
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -40,13 +41,14 @@ from cramp_nlu import medicine_names
 from cramp_nlu.said_together import (  # also registers the "said_together" factory
     close_in_one_clause,
     combinations,
+    other_words_of_prefixes,
     term_id,
 )
 from knowledge_base.db import PROJECT_ROOT
 from knowledge_base.loader import WORD_GROUP_KINDS, KnowledgeData, load_knowledge
 
 # Bump when this file changes what it builds.
-BUILDER_VERSION = "24"
+BUILDER_VERSION = "25"
 PIPELINE_DIR = PROJECT_ROOT / "build" / "spacy"
 PIPELINE_PREFIX = "leg_cramps-"
 
@@ -146,7 +148,7 @@ PATIENT_NEGATIONS = ["never", "none", "haven't", "havent", "hasn't", "hasnt", "n
 CLAUSE_STARTS = ["it", "it's", "its", "i", "i'm", "im", "i've", "the", "there", "that", "this",
                  "now", "just", "so", "then", "she", "he", "we", "they", "leg", "calf", "foot"]
 SCOPE_ENDS = (["and", "it's", "its", "it is", "there's", "there is", "i have", "i've", "ive", "my",
-               "plus", "also", ";", "+", "&", "//"] + [f", {word}" for word in CLAUSE_STARTS])
+               "plus", "also", ";", ":", "-", "–", "—", "+", "&", "//"] + [f", {word}" for word in CLAUSE_STARTS])
 # Phrases that contain a negation word but do not deny anything.
 NOT_NEGATIONS = ["not sure", "not really sure", "not certain", "don't know", "dont know",
                  "no idea", "can't tell", "cant tell", "not just", "no matter"] + [
@@ -342,10 +344,20 @@ def said_together_config(data: KnowledgeData) -> dict[str, Any]:
                                                for c in combinations(data.terms)]}
 
 
+def prefix_other_words(data: KnowledgeData) -> dict[str, list[str]]:
+    """The English words that the word groups' prefix entries must not match ("pain*":
+    painting), from pyspellchecker's word list; worked out when the pipeline is built
+    (seconds), and covered by the pipeline's hash through the prefixes and that list's version."""
+    prefixes = [word[:-1].lower() for group in data.word_groups for word in group.get("words", ())
+                if word.endswith("*") and " " not in word]
+    return other_words_of_prefixes(prefixes, SpellChecker().word_frequency.dictionary)
+
+
 def pipeline_hash(data: KnowledgeData) -> str:
     patterns = entity_patterns(data)
     content = json.dumps(
-        [BUILDER_VERSION, spacy.about.__version__, patterns, medicine_names.read_other(),
+        [BUILDER_VERSION, spacy.about.__version__, metadata.version("pyspellchecker"), patterns,
+         medicine_names.read_other(),
          negation_termset(patterns), qualifier_rules(data),
          addition_rules(data), message_wide_qualifiers(data), said_together_config(data)],
         sort_keys=True,
@@ -370,7 +382,7 @@ def make_pipeline(data: KnowledgeData) -> Language:
     nlp.add_pipe("vocabulary_spelling", config={"words": vocabulary_words(patterns, data.word_groups)})
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "NORM"})
     ruler.add_patterns(patterns)
-    nlp.add_pipe("said_together", config=said_together_config(data))
+    nlp.add_pipe("said_together", config={**said_together_config(data), "other_words": prefix_other_words(data)})
     nlp.add_pipe("patient_negex", name="negex", config={"neg_termset": negation_termset(patterns)})
     nlp.add_pipe("term_qualifiers", config={"rules": qualifier_rules(data), "kinds": term_kinds(data),
                                             "additions": addition_rules(data),

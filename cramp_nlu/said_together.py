@@ -36,6 +36,7 @@ sits on the words of its first group. The whole combination is kept in
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -357,7 +358,11 @@ class WordGroupMatcher:
     by word. A dictionary lookup a token instead of spaCy's Matcher, whose
     prefix patterns (regular expressions) cost 2 ms a message."""
 
-    def __init__(self, entries: dict[str, list[tuple[WordSpec, ...]]]) -> None:
+    def __init__(self, entries: dict[str, list[tuple[WordSpec, ...]]],
+                 other_words: dict[str, list[str]] | None = None) -> None:
+        # A prefix that is a word of its own does not match other words it begins
+        # ("pain*" is pain, pains, painful, never painting): see `other_words_of_prefixes`.
+        self.other_words = {prefix: frozenset(words) for prefix, words in (other_words or {}).items()}
         self.exact: dict[str, list[tuple[str, tuple[WordSpec, ...]]]] = {}
         self.prefix: dict[str, list[tuple[str, tuple[WordSpec, ...]]]] = {}
         for group, specs_list in entries.items():
@@ -378,7 +383,8 @@ class WordGroupMatcher:
             for group, specs in candidates:
                 end = i + len(specs)
                 if end <= len(norms) and all(
-                        norms[i + k].startswith(word) if is_prefix else norms[i + k] == word
+                        (norms[i + k].startswith(word) and norms[i + k] not in self.other_words.get(word, ()))
+                        if is_prefix else norms[i + k] == word
                         for k, (word, is_prefix) in enumerate(specs)):
                     found.append((group, i, end))
         return found
@@ -401,7 +407,8 @@ class Combination:
 class SaidTogether:
     """See the module docstring."""
 
-    def __init__(self, nlp: Language, groups: dict[str, dict[str, Any]], combinations: list[Combination]) -> None:
+    def __init__(self, nlp: Language, groups: dict[str, dict[str, Any]], combinations: list[Combination],
+                 other_words: dict[str, list[str]] | None = None) -> None:
         self.lengths = {name: float(group["minutes_at_least"]) for name, group in groups.items()
                         if "minutes_at_least" in group}
         self.long_lengths = {name: float(group["days_at_least"]) for name, group in groups.items()
@@ -413,7 +420,7 @@ class SaidTogether:
         self.quantities = (frozenset(self.lengths) | frozenset(self.long_lengths) | frozenset(self.rates)
                            | frozenset(self.clock_lengths))
         self.matcher = WordGroupMatcher({name: [word_specs(nlp, word) for word in group["words"]]
-                                         for name, group in groups.items() if "words" in group})
+                                         for name, group in groups.items() if "words" in group}, other_words)
         self.combinations = combinations
 
     def __call__(self, doc: Doc) -> Doc:
@@ -592,10 +599,40 @@ def combinations(terms: Iterable[dict[str, Any]]) -> list[Combination]:
             for term in terms for groups in term.get("said_together") or ()]
 
 
-@Language.factory("said_together", default_config={"groups": {}, "combinations": []})
-def make_said_together(nlp, name, groups, combinations):  # type: ignore[no-untyped-def]
+@Language.factory("said_together", default_config={"groups": {}, "combinations": [], "other_words": {}})
+def make_said_together(nlp, name, groups, combinations, other_words):  # type: ignore[no-untyped-def]
     return SaidTogether(nlp, groups, [Combination(c[0], c[1], tuple(c[2]), tuple(c[3]), c[4], c[5], tuple(c[6]))
-                                      for c in combinations])
+                                      for c in combinations], other_words)
+
+
+# Endings that keep a word what it was: "pain" -> pains, painful; "stab" -> stabbing.
+INFLECTIONS = frozenset({"", "s", "es", "e", "ed", "d", "ing", "ings", "er", "ers", "est", "y", "ey", "ish", "ful",
+                         "fully", "ly", "ily", "less", "lessness", "ness", "ier", "iest", "ies", "ied"})
+
+
+def other_words_of_prefixes(prefixes: Iterable[str], english: Iterable[str]) -> dict[str, list[str]]:
+    """For each prefix that is an English word itself, the English words that begin with
+    it but are other words, not its inflections ("pain": painting, paint, painter;
+    "stab": stable; "brown": brownie); a prefix that is no word ("breath", "struggl")
+    keeps every ending."""
+    words = sorted(set(english))
+    known = set(words)
+    found = {}
+    for prefix in sorted(set(prefixes)):
+        if prefix not in known:
+            continue
+        start = bisect.bisect_left(words, prefix)
+        others = []
+        for word in words[start:]:
+            if not word.startswith(prefix):
+                break
+            ending = word[len(prefix):]
+            doubled = ending[:1] == prefix[-1:] and ending[1:] in INFLECTIONS  # "stabbing"
+            if "'" not in ending and ending not in INFLECTIONS and not doubled:
+                others.append(word)
+        if others:
+            found[prefix] = others
+    return found
 
 
 def term_id(span: Span) -> str:

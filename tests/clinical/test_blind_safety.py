@@ -30,9 +30,9 @@ GATE = {"emergency_recall": 1.0, "act_now_under_triaged": 0, "accuracy": 0.95, "
 # (emergency recall, act-now cases under-triaged, accuracy, self-care sent to act now), measured 2026-12-03.
 FLOORS = {
     "triage_blind.yml": (1.0, 0, 0.9767, 0.0069),
-    "typo_blind.yml": (1.0, 0, 0.9583, 0.0),
+    "typo_blind.yml": (1.0, 0, 0.9667, 0.0),
     "medicine_blind.yml": (1.0, 0, 0.9875, 0.0),
-    "paraphrase_blind.yml": (1.0, 1, 0.9591, 0.0),
+    "paraphrase_blind.yml": (1.0, 1, 0.9636, 0.0),
     "kinds2_blind.yml": (1.0, 0, 0.9556, 0.0385),
     "kinds3_blind.yml": (1.0, 0, 0.975, 0.0444),
     "kinds4_blind.yml": (1.0, 0, 0.9719, 0.0133),

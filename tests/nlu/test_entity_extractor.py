@@ -75,6 +75,17 @@ def test_diet_entities_under_a_negation_are_absent(extractor, model) -> None:
     assert extract(extractor, model, text, learned) == [("finding", "leg_swelling", "absent")]
 
 
+def test_a_learned_span_counts_as_a_warning_sign_only_as_one_of_the_vocabularys_phrases(extractor, model) -> None:
+    # "painting" is close to "fainting", and "isn't warm" holds its own denial: neither is a sign.
+    text = "been painting all day and the skin isn't warm"
+    learned = [{"entity": "finding", "value": "painting", "start": 5, "end": 13, "extractor": "DIETClassifier"},
+               {"entity": "finding", "value": "isn't warm", "start": 35, "end": 45, "extractor": "DIETClassifier"}]
+    assert extract(extractor, model, text, learned) == []
+    # A place in the leg may still be a misspelling that DIET found.
+    learned = [{"entity": "body_location", "value": "calfs", "start": 12, "end": 17, "extractor": "DIETClassifier"}]
+    assert extract(extractor, model, "cramp in my calfs", learned) == [("body_location", "calf", None)]
+
+
 def test_a_ruler_entity_wins_over_an_overlapping_diet_entity(extractor, model) -> None:
     text = "my calf is swollen"
     learned = [{"entity": "finding", "value": "calf is", "start": 3, "end": 10, "extractor": "DIETClassifier"}]
