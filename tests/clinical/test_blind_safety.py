@@ -29,7 +29,7 @@ REPORT = PROJECT_ROOT / "build" / "reports" / "safety.json"
 GATE = {"emergency_recall": 1.0, "act_now_under_triaged": 0, "accuracy": 0.95, "self_care_sent_to_act_now": 0.03}
 # (emergency recall, act-now cases under-triaged, accuracy, self-care sent to act now), measured 2026-12-03.
 FLOORS = {
-    "triage_blind.yml": (1.0, 0, 0.9767, 0.0069),
+    "triage_blind.yml": (1.0, 0, 0.9786, 0.0069),
     "typo_blind.yml": (1.0, 0, 0.9667, 0.0),
     "medicine_blind.yml": (1.0, 0, 0.9875, 0.0),
     "paraphrase_blind.yml": (1.0, 1, 0.9636, 0.0),
