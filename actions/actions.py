@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
@@ -201,6 +201,40 @@ class ValidateCrampForm(FormValidationAction):
             slots.remove("warning_screen")
             slots.insert(0, "warning_screen")
         return slots
+
+
+class ActionDefaultFallback(Action):
+    """Rasa's fallback (`core_fallback_action_name`), except that a turn which told
+    an urgent or emergency level stands.
+
+    Rasa's own asks the person to rephrase and reverts the turn
+    (UserUtteranceReverted), undoing every slot the turn set: after "squash game,
+    something snapped at my heel, can't walk properly now" (read as `deny`) the
+    screen said "Get seen today" while `triage_level` and `red_flags` were gone.
+    Such a turn has had its answer, so nothing more is said; any other turn is
+    reverted as Rasa does, after its `utter_default`."""
+
+    def name(self) -> str:
+        return "action_default_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        if _level_told_this_turn(tracker) in replies.ACT_NOW_LEVELS:
+            return []
+        dispatcher.utter_message(response="utter_default")
+        return [UserUtteranceReverted()]
+
+
+def _level_told_this_turn(tracker: Tracker) -> str | None:
+    """The level the latest message made the assistant tell (`announced_level` set since it)."""
+    told = None
+    for event in tracker.events:
+        if event.get("event") == "user":
+            told = None
+        elif event.get("event") == "slot" and event.get("name") == "announced_level":
+            told = event.get("value")
+    return told
 
 
 class ActionAssessCramps(Action):

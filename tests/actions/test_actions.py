@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.actions import (
     ActionAnswerFaq,
+    ActionDefaultFallback,
     ActionOfferBooking,
     ActionReliefNow,
     ActionUnderstandTurn,
@@ -257,3 +258,22 @@ def test_booking_uses_the_clinic_details_from_the_environment(monkeypatch) -> No
     messages, _ = run(ActionOfferBooking())
     assert texts(messages).startswith(
         "You can call Wellness and Pain on 555-0142, or book online at https://wellness.example/book.")
+
+
+def fallback_after(*events: dict[str, Any]) -> tuple[list[dict[str, Any]], list]:
+    dispatcher = CollectingDispatcher()
+    tracker = tracker_with({"text": "squash game, something snapped at my heel, can't walk properly now"})
+    tracker.events = list(events)
+    return dispatcher.messages, asyncio.run(ActionDefaultFallback().run(dispatcher, tracker, domain={}))
+
+
+def test_a_fallback_keeps_a_turn_that_told_an_urgent_or_emergency_level() -> None:
+    user = {"event": "user", "text": "..."}
+    told = {"event": "slot", "name": "announced_level", "value": "urgent"}
+    # Told in this turn: kept, and nothing more said.
+    assert fallback_after(user, told) == ([], [])
+    # Told in an earlier turn, or nothing told: Rasa's own fallback, which asks again and reverts.
+    messages, events = fallback_after(user, told, {"event": "user", "text": "hmm"})
+    assert [m["response"] for m in messages] == ["utter_default"] and events == [UserUtteranceReverted()]
+    messages, events = fallback_after(user)
+    assert [m["response"] for m in messages] == ["utter_default"] and events == [UserUtteranceReverted()]

@@ -110,3 +110,11 @@ def test_the_http_api_requires_the_token(chat: Conversation) -> None:
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(f"{chat.server.url}/conversations/{chat.sender}/tracker", timeout=30)
     assert refused.value.code == 401
+
+
+def test_a_warning_sign_in_a_message_that_falls_back_keeps_its_level(chat: Conversation) -> None:
+    # Read as `deny`, this message has no rule to follow; the fallback must not undo the level it told.
+    replies = chat.say("squash game, something snapped at my heel, can't walk properly now")
+    assert triage_payloads(replies)[0]["triage_level"] == "urgent"
+    slots = chat.slots()
+    assert slots["triage_level"] == "urgent" and "calf_tear_signs" in slots["red_flags"]
