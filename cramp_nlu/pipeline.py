@@ -48,7 +48,7 @@ from knowledge_base.db import PROJECT_ROOT
 from knowledge_base.loader import WORD_GROUP_KINDS, KnowledgeData, load_knowledge
 
 # Bump when this file changes what it builds.
-BUILDER_VERSION = "25"
+BUILDER_VERSION = "26"
 PIPELINE_DIR = PROJECT_ROOT / "build" / "spacy"
 PIPELINE_PREFIX = "leg_cramps-"
 

@@ -11,11 +11,12 @@ groups is. Any urine word with any dark colour is dark urine,
 so a new way of saying it needs no new phrase.
 
 A word group is words (a trailing * matches any ending: "breath*" is
-breath, breathe, breathing, breathless), or one of three quantities said in
-any way (four kinds):
+breath, breathe, breathing, breathless; a prefix that is a word of its own
+matches only its inflections: "pain*" is never painting), or one of four
+quantities said in any way:
 - `minutes_at_least`, a length of time in seconds, minutes or hours: "20
   mins", "half an hour", "over an hour now", "15 mintes" (a unit misspelt by
-  an edit); a time that says when ("20 minutes ago") or how often ("every 10
+  an edit), "cramping for 36 hours"; a time that says when ("20 minutes ago") or how often ("every 10
   minutes") is not a length;
 - `clock_minutes_at_least`, the same worked out from a clock time said as
   when something began and one said as now ("started at 2am, its 2:25 now",
@@ -62,8 +63,6 @@ _NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "fi
                  "several": 4, "half": 0.5, "quarter": 0.25, "hlf": 0.5, "haf": 0.5, "harf": 0.5}
 _UNIT_MINUTES = {"sec": 1 / 60, "secs": 1 / 60, "second": 1 / 60, "seconds": 1 / 60, "s": 1 / 60,
                  "min": 1, "mins": 1, "minute": 1, "minutes": 1, "m": 1,
-                 # as people misspell it: "30 minits"
-                 "minits": 1, "minuts": 1, "mintues": 1, "minuets": 1, "minites": 1, "minuites": 1, "mnts": 1,
                  "hour": 60, "hours": 60, "hr": 60, "hrs": 60, "h": 60}
 # Units of days and longer: a length in these is never a cramp's length
 # ("cramps for 3 days" is not one cramp lasting 3 days); `days_at_least` reads them.
@@ -87,20 +86,20 @@ class Duration:
     minutes: float
     # Worked out from two clock times ("started at 2am, it's 2:25 now").
     clock: bool = False
-
-    @property
-    def in_days(self) -> bool:
-        """Said in days or longer units ("for 3 days", "5 years"), not minutes or hours."""
-        return self.minutes >= DAY_MINUTES
+    # Said in days or longer units ("for 3 days", "5 years"), not minutes or hours:
+    # never a cramp's length, however long ("cramping for 36 hours" is one).
+    in_days: bool = False
 
 
-# Units as people misspell them, beyond the spellings in _UNIT_MINUTES: "30 minits", "45mns".
-_UNIT_SPELLINGS = {"mns": "mins", "mn": "min", "mts": "mins", "hr.": "hr", "hrz": "hrs"}
+# Short misspellings of units, too short to be read as one edit away: "45mns".
+_UNIT_SPELLINGS = {"mns": "mins", "mn": "min", "mts": "mins", "mnts": "mins", "hr.": "hr", "hrz": "hrs"}
 
 
 def _closest_unit(word: str) -> str:
-    """A misspelt unit of minutes or hours as the unit ("mintes", "minuets", "hrss"): one
-    edit away (two from six letters), same first letter; anything else unchanged."""
+    """A misspelt unit of minutes or hours as the unit ("30 minits", "mintes", "minuets",
+    "45mns"): one edit away (two from six letters), same first letter, or one of the
+    short misspellings; anything else unchanged."""
+    word = _UNIT_SPELLINGS.get(word, word)
     if len(word) < 4 or word in _UNIT_MINUTES:
         return word
     edits = 1 if len(word) < 6 else 2
@@ -146,13 +145,12 @@ def durations(doc: Doc) -> list[Duration]:
                 continue
         before = tokens[i - 1] if i else ""
         after = tokens[end] if end < len(tokens) else ""
-        unit = _UNIT_SPELLINGS.get(unit, unit)
         if unit in _UNIT_DAYS:
             # The age of something ("a cut 6 weeks ago") is a length too; "every 2 weeks" is not.
             if before != "every" and not (found and found[-1].end > i):
-                found.append(Duration(i, end, number * _UNIT_DAYS[unit] * DAY_MINUTES))
+                found.append(Duration(i, end, number * _UNIT_DAYS[unit] * DAY_MINUTES, in_days=True))
             continue
-        unit = _UNIT_SPELLINGS.get(unit) or _closest_unit(unit)
+        unit = _closest_unit(unit)
         if unit not in _UNIT_MINUTES:
             continue
         minutes = number * _UNIT_MINUTES[unit]
@@ -172,7 +170,7 @@ def durations(doc: Doc) -> list[Duration]:
 def _since_a_year(tokens: list[str]) -> list[Duration]:
     """"since 2019", "my last jab was in 2008": the years from then to now, as a length."""
     this_year = date.today().year
-    return [Duration(i - 1, i + 1, max(this_year - int(word), 0) * 365 * DAY_MINUTES)
+    return [Duration(i - 1, i + 1, max(this_year - int(word), 0) * 365 * DAY_MINUTES, in_days=True)
             for i, word in enumerate(tokens)
             if i and tokens[i - 1] in ("since", "in") and _YEAR.match(word) and int(word) <= this_year]
 
@@ -261,8 +259,10 @@ def _clock_spans(tokens: list[str], sentence_starts: set[int] | frozenset[int] =
         i = time[1]
     began = [t for t in times if t[0] == "since"]
     now = [t for t in times if t[0] == "now"]
+    if not began or not now:
+        return []
     text = re.sub(r" (n't|nt)\b", r"\1", " ".join(tokens))
-    if not began or not now or not any(cue in text for cue in _STILL_GOING):
+    if not any(cue in text for cue in _STILL_GOING):
         return []
     _, start, _, since = began[0]
     _, at, end, minutes = now[-1]
@@ -409,16 +409,15 @@ class SaidTogether:
 
     def __init__(self, nlp: Language, groups: dict[str, dict[str, Any]], combinations: list[Combination],
                  other_words: dict[str, list[str]] | None = None) -> None:
-        self.lengths = {name: float(group["minutes_at_least"]) for name, group in groups.items()
-                        if "minutes_at_least" in group}
-        self.long_lengths = {name: float(group["days_at_least"]) for name, group in groups.items()
-                             if "days_at_least" in group}
-        self.rates = {name: float(group["per_week_at_least"]) for name, group in groups.items()
-                      if "per_week_at_least" in group}
-        self.clock_lengths = {name: float(group["clock_minutes_at_least"]) for name, group in groups.items()
-                              if "clock_minutes_at_least" in group}
-        self.quantities = (frozenset(self.lengths) | frozenset(self.long_lengths) | frozenset(self.rates)
-                           | frozenset(self.clock_lengths))
+        def at_least(kind: str) -> dict[str, float]:
+            """group -> its threshold, for the groups that are this kind of quantity."""
+            return {name: float(group[kind]) for name, group in groups.items() if kind in group}
+
+        self.lengths = at_least("minutes_at_least")
+        self.long_lengths = at_least("days_at_least")
+        self.rates = at_least("per_week_at_least")
+        self.clock_lengths = at_least("clock_minutes_at_least")
+        self.quantities = frozenset({*self.lengths, *self.long_lengths, *self.rates, *self.clock_lengths})
         self.matcher = WordGroupMatcher({name: [word_specs(nlp, word) for word in group["words"]]
                                          for name, group in groups.items() if "words" in group}, other_words)
         self.combinations = combinations

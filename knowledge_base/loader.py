@@ -346,8 +346,8 @@ WORD_GROUP_KINDS = ("words", "minutes_at_least", "clock_minutes_at_least", "days
 
 
 # How far apart the words of a term's combinations, or a qualifier and its
-# finding, may be: in one clause (the default), in one sentence ("a cut on my
-# foot from new shoes, 5 weeks on and still open") or anywhere in one message
+# finding, may be: in one clause (the default), in one sentence ("only been to
+# the toilet once all day and it was very dark") or anywhere in one message
 # (claudication: "my calf cramps when I walk, and stopping makes it go").
 REACHES = ("clause", "sentence", "message")
 

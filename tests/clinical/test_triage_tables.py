@@ -78,6 +78,7 @@ CASES = [
     ("prolonged cramp: clock times that say when", ["went to bed at 11pm, woke at 2am with a cramp, gone in a minute"],
      "self_care"),
     ("prolonged cramp: a misspelt unit", ["calf cramp for 25 minuts even though I keep stretching it"], "urgent"),
+    ("prolonged cramp: a length a day or more in hours", ["my calf has been cramping for 36 hours"], "urgent"),
     ("tetanus risk: the last jab 14 years ago", ["trod on a rusty nail in the shed, last tetanus jab was 14 years ago"],
      "urgent"),
     ("tetanus risk: a jab 3 years ago", ["trod on a rusty nail in the shed, had a tetanus jab 3 years ago"],

@@ -149,12 +149,15 @@ def test_the_medicine_names_file_is_what_the_drug_dictionary_gives() -> None:
     ("40min and counting", [40]),
     ("an hour and a half", [90]),
     ("a few seconds", [0.05]),
+    ("cramping for 36 hours", [2160]),
+    ("30 minits, still going", [30]),
     ("it started 20 minutes ago", []),
     ("every 10 minutes", []),
 ])
 def test_lengths_of_time_are_read_and_times_that_say_when_are_not(text: str, minutes: list[float]) -> None:
     found = durations(spacy.blank("en")(text))
     assert [round(length.minutes, 2) for length in found] == minutes
+    assert not any(length.in_days for length in found)
 
 
 @pytest.mark.parametrize(("text", "minutes"), [
