@@ -27,7 +27,15 @@ LIST_SLOTS_BY_ENTITY = {
 }
 ABSENT_ROLE = "absent"
 FORM_QUESTIONS = ("cramp_location", "cramp_timing", "cramp_frequency", "warning_screen")
-NOT_SURE = re.compile(r"\b(not sure|no idea|don'?t know|dunno|can'?t remember|unsure|hard to say)\b", re.I)
+# How many messages in a row the assistant could not understand, and that count
+# as it stood before this message (ActionDefaultFallback).
+FALLBACKS_IN_A_ROW = "fallbacks_in_a_row"
+FALLBACKS_BEFORE = "fallbacks_before"
+NOT_SURE = re.compile(r"\b(not sure|no idea|don'?t know|dunno|idk|can'?t remember|unsure|hard to say)\b", re.I)
+# A plain "no" to the screening question, however the intent classifier read it.
+PLAIN_NO = re.compile(r"^\W*(no+|nah+|nope|none|nothing|neither|not really|negative)\b(?!\s+(idea|clue))", re.I)
+# Asking to go on without answering (the offer after two fallbacks has a "Skip" button).
+SKIP = re.compile(r"\b(skip|next question|rather not (say|answer)|prefer not to (say|answer)|move on)\b", re.I)
 
 
 # rasa_sdk imports this module at start: refuse to start on a missing, empty
@@ -93,16 +101,22 @@ class ActionUnderstandTurn(Action):
                 result = queries.triage(session, terms, clinic_from_environment().region)
                 act_now = result.level in replies.ACT_NOW_LEVELS and queries.is_more_severe(
                     session, result.level, slots.get("announced_level"))
-            updates["triage_level"] = result.level
             updates["red_flags"] = result.findings
             if act_now:
                 dispatcher.utter_message(text=replies.triage_reply(result, _words_for(tracker, result.findings)),
                                          json_message=replies.triage_payload(result))
-                updates["announced_level"] = told = result.level
+                # `triage_level` is the level last told, set only with the payload that tells it.
+                updates["announced_level"] = updates["triage_level"] = told = result.level
+        updates.update(_frequency_as_said(tracker))
+        # A message starts a new count of fallbacks in a row; the fallback action, if
+        # one follows, counts on from the count before it (a revert undoes these two).
+        updates[FALLBACKS_BEFORE] = float(slots.get(FALLBACKS_IN_A_ROW) or 0)
+        updates[FALLBACKS_IN_A_ROW] = 0.0
         if not slots.get("disclaimer_given") and told != "emergency":
             dispatcher.utter_message(text=replies.DISCLAIMER)
             updates["disclaimer_given"] = True
-        return [SlotSet(slot, value) for slot, value in updates.items() if value != tracker.get_slot(slot)]
+        return [SlotSet(slot, value) for slot, value in updates.items()
+                if value != tracker.get_slot(slot) and not (value == 0 and tracker.get_slot(slot) is None)]
 
     @staticmethod
     def _form_answers(tracker: Tracker, slots: Mapping[str, Any], said_sign: bool,
@@ -116,18 +130,53 @@ class ActionUnderstandTurn(Action):
         answers: dict[str, Any] = {}
         asked = tracker.get_slot("requested_slot")
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        not_sure = bool(NOT_SURE.search(tracker.latest_message.get("text") or ""))
+        text = tracker.latest_message.get("text") or ""
+        not_sure = bool(NOT_SURE.search(text) or SKIP.search(text))
         if asked == "warning_screen":
             # "I'm not sure" is not a "no", whatever intent it was read as.
             if said_sign:
                 answers["warning_screen"] = "reported"
             elif not_sure:
                 answers["warning_screen"] = "unsure"
-            elif intent == "deny" or denied_something:
+            elif intent == "deny" or denied_something or PLAIN_NO.match(text):
                 answers["warning_screen"] = "none"
         elif asked in FORM_QUESTIONS and not slots.get(asked) and not_sure:
             answers["unanswered"] = _merged(slots.get("unanswered"), [asked])
         return answers
+
+
+# Where a person's words for how often end, and the words around them that say nothing.
+CLAUSE_END = re.compile(r"[,;.!?()]|\b(?:so|but|which is|and it|when|because)\b", re.I)
+FILLERS = frozenset({"maybe", "like", "about", "around", "roughly", "probably", "approximately", "only", "just",
+                     "um", "er", "erm", "hmm", "well", "honestly", "tbh", "lol", "i", "guess", "think", "say",
+                     "i'd", "id", "it's", "its", "it", "is", "they", "happen", "happens", "come"})
+MOST_WORDS_AS_SAID = 10
+
+
+def _frequency_as_said(tracker: Tracker) -> dict[str, Any]:
+    """How often, in the person's own words ("every other week", "3 or 4 times a
+    month"), for the summary: the part of the message that says it, without
+    fillers ("maybe", "like"). Set by every message that says how often, so a
+    correction replaces it; a button's answer has no words of its own."""
+    said = [e for e in tracker.latest_message.get("entities") or []
+            if e.get("entity") == "frequency" and not e.get("role")]
+    if not said:
+        return {}
+    text = tracker.latest_message.get("text") or ""
+    # From the first way of saying how often to the last ("now and again, not often").
+    start, end = said[0].get("start"), said[-1].get("end")
+    if not (isinstance(start, int) and isinstance(end, int)) or text.startswith("/"):
+        return {"cramp_frequency_words": None}
+    bounds = [0, *(m.start() for m in CLAUSE_END.finditer(text)), len(text)]
+    before = max(b for b in bounds if b <= start)
+    after = min(b for b in bounds if b >= end)
+    words = CLAUSE_END.sub(" ", text[before:after]).split()
+    while words and words[0].lower().strip(".,") in FILLERS:
+        words.pop(0)
+    while words and words[-1].lower().strip(".,") in FILLERS:
+        words.pop()
+    phrase = " ".join(words) if 0 < len(words) <= MOST_WORDS_AS_SAID else text[start:end].strip()
+    return {"cramp_frequency_words": phrase or None}
 
 
 def _words_for(tracker: Tracker, terms: list[str]) -> list[str]:
@@ -196,23 +245,64 @@ class ValidateCrampForm(FormValidationAction):
             return []
         skipped = set(tracker.get_slot("unanswered") or [])
         slots = [slot for slot in domain_slots if slot not in skipped]
-        # The warning-sign screen comes first unless the person has already named a sign.
-        if "warning_screen" in slots and not tracker.get_slot("findings"):
+        # The warning-sign screen comes first unless what the person said already matched a
+        # warning-sign rule (a finding on its own, "my calf tightens when I walk", does not).
+        if "warning_screen" in slots and not tracker.get_slot("red_flags"):
             slots.remove("warning_screen")
             slots.insert(0, "warning_screen")
         return slots
 
 
-class ActionDefaultFallback(Action):
-    """Rasa's fallback (`core_fallback_action_name`), except that a turn which told
-    an urgent or emergency level stands.
+class ActionNotUnderstood(Action):
+    """What the assistant says to a message it did not understand (`nlu_fallback`).
 
-    Rasa's own asks the person to rephrase and reverts the turn
-    (UserUtteranceReverted), undoing every slot the turn set: after "squash game,
-    something snapped at my heel, can't walk properly now" (read as `deny`) the
-    screen said "Get seen today" while `triage_level` and `red_flags` were gone.
-    Such a turn has had its answer, so nothing more is said; any other turn is
-    reverted as Rasa does, after its `utter_default`."""
+    - A turn that told an urgent or emergency level has had its answer: nothing
+      more is said.
+    - During the questions, the question is asked again with its buttons (the
+      form asks it after this action): the first time after a short apology,
+      the second time in a row after an offer to skip it or call the clinic; the
+      third time the question is skipped, so no one is stuck.
+    - Elsewhere, `utter_default`; a second one in a row offers the clinic
+      instead of repeating the same words.
+    """
+
+    def name(self) -> str:
+        return "action_not_understood"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        if _level_told_this_turn(tracker) in replies.ACT_NOW_LEVELS:
+            return []
+        return self.reply(dispatcher, tracker)
+
+    @staticmethod
+    def reply(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        in_a_row = int(tracker.get_slot(FALLBACKS_BEFORE) or 0) + 1
+        events: list[EventType] = [SlotSet(FALLBACKS_IN_A_ROW, float(in_a_row))]
+        clinic = clinic_from_environment()
+        asked = tracker.get_slot("requested_slot") if tracker.active_loop.get("name") else None
+        if asked and in_a_row >= 3:
+            dispatcher.utter_message(response="utter_question_skipped")
+            # The next question starts a new count.
+            return [SlotSet(FALLBACKS_IN_A_ROW, 0.0), *_skipped(tracker, asked)]
+        if asked:
+            response = "utter_not_understood_question" if in_a_row == 1 else "utter_offer_skip_question"
+        else:
+            response = "utter_default" if in_a_row % 2 else "utter_default_offer_clinic"
+        dispatcher.utter_message(response=response, clinic_name=clinic.name, clinic_phone=clinic.phone)
+        return events
+
+
+class ActionDefaultFallback(ActionNotUnderstood):
+    """Rasa's fallback (`core_fallback_action_name`: no policy knew what to do),
+    worded as `action_not_understood`. During the questions the form goes on
+    (asking the question again, or the next one). Elsewhere, as Rasa's own, it
+    reverts the turn so the policies never see it; what the turn told (warning
+    signs, a level) is set again after the revert, so a misunderstood message
+    loses nothing. A turn that told an urgent or emergency level is kept whole:
+    "squash game, something snapped at my heel, can't walk properly now" (read
+    as `deny`)."""
 
     def name(self) -> str:
         return "action_default_fallback"
@@ -222,8 +312,31 @@ class ActionDefaultFallback(Action):
     ) -> list[EventType]:
         if _level_told_this_turn(tracker) in replies.ACT_NOW_LEVELS:
             return []
-        dispatcher.utter_message(response="utter_default")
-        return [UserUtteranceReverted()]
+        events = self.reply(dispatcher, tracker)
+        form = tracker.active_loop.get("name")
+        if form and tracker.get_slot("requested_slot"):
+            return [*events, FollowupAction(form)]
+        return [UserUtteranceReverted(), *_told_this_turn(tracker), *events]
+
+
+def _skipped(tracker: Tracker, asked: str) -> list[EventType]:
+    """The question `asked` left unanswered: not asked again (the screening one as "unsure", never "none")."""
+    if asked == "warning_screen":
+        return [SlotSet("warning_screen", "unsure")]
+    return [SlotSet("unanswered", _merged(tracker.get_slot("unanswered"), [asked]))]
+
+
+def _told_this_turn(tracker: Tracker) -> list[EventType]:
+    """The slots the latest message set, to set again after a revert (the
+    question pending and the fallback count aside)."""
+    latest: dict[str, Any] = {}
+    for event in tracker.events:
+        if event.get("event") == "user":
+            latest = {}
+        elif event.get("event") == "slot" and event.get("name") not in (
+                "requested_slot", FALLBACKS_IN_A_ROW, FALLBACKS_BEFORE):
+            latest[event["name"]] = event.get("value")
+    return [SlotSet(name, value) for name, value in latest.items()]
 
 
 def _level_told_this_turn(tracker: Tracker) -> str | None:
@@ -256,7 +369,8 @@ class ActionAssessCramps(Action):
                 # No self-care advice here: rubbing a calf with a possible clot is unsafe.
                 dispatcher.utter_message(text=replies.after_act_now_reply(result, clinic), json_message=payload)
             else:
-                summary = queries.describe_context(queries.terms_by_id(session, terms).values())
+                summary = queries.describe_context(queries.terms_by_id(session, terms).values(),
+                                                   {"frequency": tracker.get_slot("cramp_frequency_words")})
                 dispatcher.utter_message(text=replies.causes_reply(queries.rank_causes(session, terms), summary))
                 cautions = replies.cautions_reply(guard)
                 if cautions:

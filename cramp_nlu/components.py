@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import warnings
 from typing import Any
 
@@ -265,6 +266,46 @@ class RetrievalIntentResponseSelector(ResponseSelector):
         asked = [message for message in messages
                  if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) == self.retrieval_intent]
         super().process(asked)
+        return messages
+
+
+# Short words without a vowel that people do write ("thx", "idk").
+NO_VOWEL_WORDS = frozenset({"thx", "thnx", "pls", "plz", "nvm", "brb", "tbh", "idk", "dk", "k", "kk", "sry", "srry",
+                            "ffs", "shh", "tv", "gp", "mr", "mrs", "dr", "st", "nd", "rd", "th", "x", "xx", "xxx",
+                            "hr", "hrs", "km", "wk", "wks", "mth", "mths", "yr", "yrs", "mg", "ml", "bp", "pt"})
+VOWELS = frozenset("aeiouy")
+
+
+def keyboard_mash(text: str) -> bool:
+    """Whether a message says nothing in any language: no letters ("???"), or only
+    letters no word is made of ("jjjjjjj", "fjfjfj", "zzz", "hmm", "qwrtz")."""
+    words = re.findall(r"[a-z]+", text.lower())
+    return all(word not in NO_VOWEL_WORDS and (
+        not VOWELS & set(word) or re.search(r"(.)\1\1", word) or re.fullmatch(r"(..)\1+", word)
+        or word in ("asdf", "qwerty", "hjkl", "jkl", "asdfgh")) for word in words)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class KeyboardMashIsNotUnderstood(GraphComponent):
+    """A message of keyboard mash or punctuation alone ("jjjjjjj", "???") is not
+    understood (`nlu_fallback`), whatever intent the classifier guessed for it
+    (another language, out of scope, "are you a bot"): the assistant asks its
+    question again rather than answering a guess. A message in which the
+    vocabulary found anything is left alone. Place it after the FallbackClassifier."""
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> KeyboardMashIsNotUnderstood:
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            said = [entity for entity in message.get(ENTITIES) or []
+                    if entity.get("extractor") == KnowledgeBaseEntityExtractor.__name__]
+            if text and not text.startswith("/") and not said and keyboard_mash(text):
+                message.set(INTENT, {INTENT_NAME_KEY: NLU_FALLBACK, PREDICTED_CONFIDENCE_KEY: 1.0},
+                            add_to_output=True)
         return messages
 
 

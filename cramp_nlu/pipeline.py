@@ -48,7 +48,7 @@ from knowledge_base.db import PROJECT_ROOT
 from knowledge_base.loader import WORD_GROUP_KINDS, KnowledgeData, load_knowledge
 
 # Bump when this file changes what it builds.
-BUILDER_VERSION = "26"
+BUILDER_VERSION = "27"
 PIPELINE_DIR = PROJECT_ROOT / "build" / "spacy"
 PIPELINE_PREFIX = "leg_cramps-"
 
@@ -262,11 +262,13 @@ class TermQualifiers:
     qualifier's own words."""
 
     def __init__(self, rules: dict[str, dict[str, str | None]], kinds: dict[str, str],
-                 additions: dict[str, dict[str, str]] | None = None, message_wide: Iterable[str] = ()) -> None:
+                 additions: dict[str, dict[str, str]] | None = None, message_wide: Iterable[str] = (),
+                 places: dict[str, str] | None = None) -> None:
         self.rules = rules
         self.kinds = kinds
         self.additions = additions or {}
         self.message_wide = frozenset(message_wide)
+        self.places = places or {}
 
     def __call__(self, doc: Doc) -> Doc:
         spans = list(doc.ents)
@@ -277,6 +279,10 @@ class TermQualifiers:
         resolved = []
         for span in spans:
             if span.label_ in CONTEXT_KINDS:
+                # A place in the leg inside a qualifier is still said ("both calves"); inside a
+                # look-alike it is not ("a foot-long sub").
+                if span.label_ == "qualifier":
+                    resolved += [self._place(doc, token.i) for token in span if token.norm_ in self.places]
                 continue
             rules = self.rules.get(term_id(span), {})
             qualifier = next((q for q in qualifiers
@@ -293,6 +299,10 @@ class TermQualifiers:
         resolved += self._additions(doc, qualifiers, resolved)
         doc.ents = resolved
         return doc
+
+    def _place(self, doc: Doc, i: int) -> Span:
+        place = self.places[doc[i].norm_]
+        return Span(doc, i, i + 1, label=self.kinds[place], kb_id=place, span_id=place)
 
     def _additions(self, doc: Doc, qualifiers: list[Span], resolved: list[Span]) -> list[Span]:
         # One addition per term it adds ("since I started simvastatin" is one new
@@ -328,11 +338,18 @@ def _same_clause(doc: Doc, first: Span, second: Span) -> bool:
                                CLAUSE_BREAKS)
 
 
-@Language.factory("term_qualifiers", default_config={"rules": {}, "kinds": {}, "additions": {}, "message_wide": []})
-def make_term_qualifiers(nlp, name, rules, kinds, additions, message_wide):  # type: ignore[no-untyped-def]
+@Language.factory("term_qualifiers", default_config={"rules": {}, "kinds": {}, "additions": {}, "message_wide": [],
+                                                     "places": {}})
+def make_term_qualifiers(nlp, name, rules, kinds, additions, message_wide, places):  # type: ignore[no-untyped-def]
     # No annotations: spaCy validates the config against them, and this module's
     # postponed annotations (strings) cannot be resolved there.
-    return TermQualifiers(rules, kinds, additions, message_wide)
+    return TermQualifiers(rules, kinds, additions, message_wide, places)
+
+
+def one_word_places(data: KnowledgeData) -> dict[str, str]:
+    """The one-word names of places in the leg ("calves": calf), for the qualifiers step."""
+    return {synonym.lower(): term["id"] for term in data.terms if term["kind"] == "body_location"
+            for synonym in term["synonyms"] if " " not in synonym.strip()}
 
 
 def said_together_config(data: KnowledgeData) -> dict[str, Any]:
@@ -359,7 +376,7 @@ def pipeline_hash(data: KnowledgeData) -> str:
         [BUILDER_VERSION, spacy.about.__version__, metadata.version("pyspellchecker"), patterns,
          medicine_names.read_other(),
          negation_termset(patterns), qualifier_rules(data),
-         addition_rules(data), message_wide_qualifiers(data), said_together_config(data)],
+         addition_rules(data), message_wide_qualifiers(data), one_word_places(data), said_together_config(data)],
         sort_keys=True,
     )
     return hashlib.sha256(content.encode("utf-8")).hexdigest()[:12]
@@ -386,7 +403,8 @@ def make_pipeline(data: KnowledgeData) -> Language:
     nlp.add_pipe("patient_negex", name="negex", config={"neg_termset": negation_termset(patterns)})
     nlp.add_pipe("term_qualifiers", config={"rules": qualifier_rules(data), "kinds": term_kinds(data),
                                             "additions": addition_rules(data),
-                                            "message_wide": message_wide_qualifiers(data)})
+                                            "message_wide": message_wide_qualifiers(data),
+                                            "places": one_word_places(data)})
     nlp.meta["name"] = "leg_cramps"
     nlp.meta["version"] = f"{BUILDER_VERSION}.0.0"
     nlp.meta["description"] = "Built from data/knowledge/vocabulary.yml by cramp_nlu.pipeline"

@@ -23,8 +23,9 @@ quantities said in any way:
   "since 6 this morning and it's now quarter to eight");
 - `days_at_least`, a length in days, weeks, months or years: "for 5 years",
   "6 weeks on", "since 2019";
-- `per_week_at_least`, how often: "3 or 4 times a week", "4-5 nights a week",
-  "most nights", "every other night", "twice a day".
+- `per_week_at_least` and/or `per_week_below`, how often, as times a week: "3
+  or 4 times a week", "4-5 nights a week", "most nights", "every other night",
+  "twice a day", "every other week" (0.5), "a few times a year".
 
 The entity covers the whole combination ("can't get enough air": the "can't"
 is part of the sign, not a denial of it), unless another entity holds part of
@@ -76,7 +77,17 @@ _ATTACHED_UNITS_ONLY = frozenset({"s", "m", "h"})
 _DIGITS = re.compile(r"^(\d+(?:\.\d+)?)(?:-\d+)?([a-z]*)$")
 # A time that says when or how often, not how long.
 _NOT_A_LENGTH_BEFORE = frozenset({"every", "after", "within", "in"})
-_NOT_A_LENGTH_AFTER = frozenset({"ago", "later", "before", "earlier", "apart"})
+_NOT_A_LENGTH_AFTER = frozenset({"ago", "later", "before", "earlier", "apart", "into"})
+# A time into an activity: "about 25 mins in", "25 mins in, my calf goes" (not "20 mins in my calf")...
+_IN_ENDS = frozenset({"", ",", ".", "!", "?", ";", "-", "and", "but", "then", "when", "or", "i", "it", "is"})
+# ...and a part of it: "the last 20 mins of games", "the first 10 minutes of a run".
+_PART_OF = frozenset({"last", "first", "final", "opening", "closing"})
+
+
+def _when_in_an_activity(tokens: list[str], before: str, end: int) -> bool:
+    after = tokens[end] if end < len(tokens) else ""
+    following = tokens[end + 1] if end + 1 < len(tokens) else ""
+    return (after == "in" and following in _IN_ENDS) or (before in _PART_OF and after == "of")
 
 
 @dataclass(frozen=True)
@@ -158,7 +169,7 @@ def durations(doc: Doc) -> list[Duration]:
             minutes += 0.5 * _UNIT_MINUTES[unit]
             end += 3
             after = tokens[end] if end < len(tokens) else ""
-        if before in _NOT_A_LENGTH_BEFORE or after in _NOT_A_LENGTH_AFTER:
+        if before in _NOT_A_LENGTH_BEFORE or after in _NOT_A_LENGTH_AFTER or _when_in_an_activity(tokens, before, end):
             continue
         if found and found[-1].end > i:  # "a few minutes": one length, read once
             continue
@@ -280,7 +291,11 @@ def _clock_spans(tokens: list[str], sentence_starts: set[int] | frozenset[int] =
 # "4-5 nights a week", "twice a day", "most nights", "every other night", "nightly".
 _TIMES = {"once": 1, "twice": 2, "thrice": 3}
 _OCCASIONS = frozenset({"times", "time", "x", "nights", "night", "days", "mornings", "evenings", "cramps",
-                        "attacks", "episodes", "occasions"})
+                        "attacks", "episodes", "occasions", "shifts", "games", "matches", "runs", "rides",
+                        "sessions", "workouts", "classes", "walks", "swims", "hikes"})
+# One word for how often: "nightly", "fortnightly".
+_RATE_WORDS = {"nightly": 7, "daily": 7, "fortnightly": 0.5, "monthly": 7 / 30, "yearly": 7 / 365,
+               "annually": 7 / 365}
 _PER = frozenset({"a", "per", "each", "every", "in", "the", "/"})
 _PERIOD_WEEKS = {"day": 1 / 7, "night": 1 / 7, "week": 1, "wk": 1, "fortnight": 2, "month": 30 / 7,
                  "year": 365 / 7}
@@ -303,15 +318,14 @@ def rates(doc: Doc) -> list[Rate]:
     tokens = [token.lower_ for token in doc]
     found: list[Rate] = []
     for i, word in enumerate(tokens):
-        if word in ("nightly", "daily"):
-            found.append(Rate(i, i + 1, 7))
+        if word in _RATE_WORDS:
+            found.append(Rate(i, i + 1, _RATE_WORDS[word]))
         elif word == "most" and i + 1 < len(tokens) and tokens[i + 1] in _MOST_PERIOD:
             found.append(Rate(i, i + 2, 4))
-        elif word in ("every", "each") and i + 1 < len(tokens) and tokens[i + 1] in _EVERY_PERIOD:
-            end = i + 2 + (tokens[i + 1] == "other" and i + 2 < len(tokens))
-            found.append(Rate(i, end, _EVERY_PERIOD[tokens[i + 1]]))
+        elif word in ("every", "each") and (every := _every(tokens, i)):
+            found.append(every)
         else:
-            times_written_on = re.match(r"^(\d+)x$", word)  # "2x a week"
+            times_written_on = re.match(r"^(\d+)(?:-\d+)?x$", word)  # "2x a week", "2-3x a week"
             number = (_TIMES.get(word) or _number(word)
                       or (float(times_written_on.group(1)) if times_written_on else None))
             if number is None or (found and found[-1].end > i):
@@ -322,10 +336,19 @@ def rates(doc: Doc) -> list[Rate]:
             # "3 or 4", "3-4", "3 to 4": the lower number counts
             if j + 1 < len(tokens) and tokens[j] in ("or", "-", "to") and _number(tokens[j + 1]) is not None:
                 j += 2
+            elif j + 1 < len(tokens) and tokens[j] in ("or", "-", "to") and re.match(r"^\d+x$", tokens[j + 1]):
+                times_written_on, j = re.match(r"^(\d+)", word), j + 2  # "2-3x a week": spaCy splits it
             if word not in _TIMES and not times_written_on:
-                if j >= len(tokens) or tokens[j] not in _OCCASIONS:
+                if j < len(tokens) and tokens[j] in _OCCASIONS:
+                    j += 1
+                    # "5 nights out of 7": of a week
+                    if tokens[j:j + 2] == ["out", "of"] and j + 2 < len(tokens) and _number(tokens[j + 2]) == 7:
+                        found.append(Rate(i, j + 3, number))
+                        continue
+                # "4 a week", "five a month" (never "2 a day": that is how pills are taken)
+                elif not (tokens[j:j + 1] in (["a"], ["per"]) and j + 1 < len(tokens)
+                          and _period(tokens[j + 1]) in ("week", "month", "year")):
                     continue
-                j += 1
             while j < len(tokens) and tokens[j] in _PER:
                 j += 1
             period = _PERIOD_SPELLINGS.get(tokens[j], tokens[j].rstrip("s")) if j < len(tokens) else ""
@@ -333,6 +356,33 @@ def rates(doc: Doc) -> list[Rate]:
                 continue
             found.append(Rate(i, j + 1, number / _PERIOD_WEEKS[period]))
     return found
+
+
+def _every(tokens: list[str], i: int) -> Rate | None:
+    """"every night" (7 a week), "every other night" (3.5), "every other week"
+    (0.5), "every few weeks" (0.33), "every 2 or 3 months", "each month"."""
+    j = i + 1
+    if j < len(tokens) and tokens[j] == "other":
+        if j + 1 < len(tokens) and _period(tokens[j + 1]) in _PERIOD_WEEKS:
+            return Rate(i, j + 2, 1 / (2 * _PERIOD_WEEKS[_period(tokens[j + 1])]))
+        return Rate(i, j + 1, _EVERY_PERIOD["other"])  # "every other night", said as "every other"
+    if j < len(tokens) and tokens[j] in _EVERY_PERIOD:
+        return Rate(i, j + 1, _EVERY_PERIOD[tokens[j]])
+    number = 1.0
+    if j < len(tokens) and (tokens[j] in ("few", "couple") or _number(tokens[j]) is not None):
+        number = 3.0 if tokens[j] == "few" else 2.0 if tokens[j] == "couple" else float(_number(tokens[j]) or 1)
+        j += 1
+        if j < len(tokens) and tokens[j] == "of":
+            j += 1
+        if j + 1 < len(tokens) and tokens[j] in ("or", "-", "to") and _number(tokens[j + 1]) is not None:
+            j += 2
+    if j < len(tokens) and _period(tokens[j]) in _PERIOD_WEEKS:
+        return Rate(i, j + 1, 1 / (number * _PERIOD_WEEKS[_period(tokens[j])]))
+    return None
+
+
+def _period(word: str) -> str:
+    return _PERIOD_SPELLINGS.get(word, word.rstrip("s"))
 
 
 # One word of a word-group entry: its NORM, and whether any ending may follow ("breath*").
@@ -415,7 +465,9 @@ class SaidTogether:
 
         self.lengths = at_least("minutes_at_least")
         self.long_lengths = at_least("days_at_least")
-        self.rates = at_least("per_week_at_least")
+        # How often: group -> (at least, below) times a week.
+        self.rates = {name: (float(group.get("per_week_at_least", 0)), float(group.get("per_week_below", "inf")))
+                      for name, group in groups.items() if "per_week_at_least" in group or "per_week_below" in group}
         self.clock_lengths = at_least("clock_minutes_at_least")
         self.quantities = frozenset({*self.lengths, *self.long_lengths, *self.rates, *self.clock_lengths})
         self.matcher = WordGroupMatcher({name: [word_specs(nlp, word) for word in group["words"]]
@@ -436,8 +488,8 @@ class SaidTogether:
                 if length.minutes >= minutes:
                     said.setdefault(name, []).append((length.start, length.end))
         for rate in rates(doc) if self.rates else ():
-            for name, per_week in self.rates.items():
-                if rate.per_week >= per_week:
+            for name, (at_least_per_week, below_per_week) in self.rates.items():
+                if at_least_per_week <= rate.per_week < below_per_week:
                     said.setdefault(name, []).append((rate.start, rate.end))
         if not said:
             doc.spans[SAID_TOGETHER] = []

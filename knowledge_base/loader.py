@@ -159,7 +159,7 @@ ENTRY_FIELDS: dict[str, dict[str, tuple[str, bool]]] = {
     "word_groups": {"id": ("text", True), "words": ("text_list", False),
                     "minutes_at_least": ("number", False), "clock_minutes_at_least": ("number", False),
                     "days_at_least": ("number", False),
-                    "per_week_at_least": ("number", False)},
+                    "per_week_at_least": ("number", False), "per_week_below": ("number", False)},
     "causes": {"id": ("text", True), "name": ("text", True), "explanation": ("text", True),
                "base": ("number", True), "only_with": ("text_list", False),
                "indicators": ("indicators", True), "sources": ("text_list", True)},
@@ -342,7 +342,10 @@ def _check_qualifiers(checker: _Checker, terms: list[dict[str, Any]]) -> None:
 
 
 # What a word group is: words, or a quantity said in any way (cramp_nlu.said_together).
-WORD_GROUP_KINDS = ("words", "minutes_at_least", "clock_minutes_at_least", "days_at_least", "per_week_at_least")
+WORD_GROUP_KINDS = ("words", "minutes_at_least", "clock_minutes_at_least", "days_at_least", "per_week_at_least",
+                    "per_week_below")
+# How often is one quantity, bounded below, above or both ("about weekly": 0.7 to 3 a week).
+RATE_BOUNDS = ("per_week_at_least", "per_week_below")
 
 
 # How far apart the words of a term's combinations, or a qualifier and its
@@ -355,7 +358,8 @@ REACHES = ("clause", "sentence", "message")
 def _check_word_groups(checker: _Checker, data: KnowledgeData) -> None:
     # A group is either words or one quantity (a length of time, how often), never two or none.
     for group in data.word_groups:
-        if sum(field in group for field in WORD_GROUP_KINDS) != 1:
+        kinds = {"rate" if field in RATE_BOUNDS else field for field in WORD_GROUP_KINDS if field in group}
+        if len(kinds) != 1:
             checker.add(group["_file"], group["id"], "/".join(WORD_GROUP_KINDS), "give exactly one of them")
     group_ids = {group["id"] for group in data.word_groups}
     checker.check_references(data.terms, "not_said_with", group_ids, "word group")

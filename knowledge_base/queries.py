@@ -15,7 +15,7 @@ Every function takes an open `Session`; callers own the session.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from itertools import groupby
 
@@ -162,14 +162,20 @@ def terms_by_id(session: Session, term_ids: Iterable[str]) -> dict[str, models.T
 _MENTION_ORDER = ("timing", "body_location", "frequency", "duration")
 
 
-def describe_context(terms: Iterable[models.Term]) -> str:
-    """A short phrase for why something fits: 'cramps at night in the calf, and you ...'."""
+def describe_context(terms: Iterable[models.Term], said_as: Mapping[str, str] | None = None) -> str:
+    """A short phrase for why something fits: 'cramps at night in the calf, and you ...'.
+    `said_as` gives, by kind, the person's own words to use instead of a term's
+    mention ({"frequency": "every other week"}: how often is kept as it was said)."""
     terms = list(terms)
+    said_as = said_as or {}
     pattern = [t for kind in _MENTION_ORDER for t in terms if t.kind == kind]
     others = [t for t in terms if t.kind not in _MENTION_ORDER]
     parts = []
     if pattern:
-        parts.append("cramps " + " ".join(t.mention for t in pattern))
+        # The person's own words come last, quoted: "cramps at night in the calf, “every other week”".
+        told = [t.mention for t in pattern if not said_as.get(t.kind)]
+        quoted = [f"“{said_as[t.kind]}”" for t in pattern if said_as.get(t.kind)]
+        parts.append(", ".join(["cramps " + " ".join(told), *quoted]) if told else ", ".join(quoted))
     parts += [t.mention for t in others]
     if len(parts) <= 1:
         return "".join(parts)
