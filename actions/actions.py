@@ -49,9 +49,11 @@ except queries.KnowledgeBaseNotReady as not_ready:
 
 
 def known_terms(slots: Mapping[str, Any]) -> list[str]:
-    """Every term id the person has told us about, in slot order."""
+    """Every term id the person has told us about, in slot order, and every one
+    that has matched a warning-sign rule: a level once told is never lowered,
+    not even by a correction ("actually it's more like once a month")."""
     terms = [slots.get(slot) for slot in SINGLE_TERM_SLOTS]
-    for slot in LIST_SLOTS_BY_ENTITY.values():
+    for slot in (*LIST_SLOTS_BY_ENTITY.values(), "red_flags"):
         terms += slots.get(slot) or []
     return list(dict.fromkeys(term for term in terms if term))
 
@@ -146,10 +148,11 @@ class ActionUnderstandTurn(Action):
 
 
 # Where a person's words for how often end, and the words around them that say nothing.
-CLAUSE_END = re.compile(r"[,;.!?()]|\b(?:so|but|which is|and it|when|because)\b", re.I)
+CLAUSE_END = re.compile(r"[,;.!?()]|(?<!or )\b(?:so|but|which is|and it|when|because)\b", re.I)
 FILLERS = frozenset({"maybe", "like", "about", "around", "roughly", "probably", "approximately", "only", "just",
                      "um", "er", "erm", "hmm", "well", "honestly", "tbh", "lol", "i", "guess", "think", "say",
-                     "i'd", "id", "it's", "its", "it", "is", "they", "happen", "happens", "come"})
+                     "i'd", "id", "it's", "its", "it", "is", "they", "happen", "happens", "come", "sorry", "meant",
+                     "actually", "wait", "no", "oh", "more", "ok", "okay", "really", "so", "and", "but", "or"})
 MOST_WORDS_AS_SAID = 10
 
 
@@ -173,7 +176,7 @@ def _frequency_as_said(tracker: Tracker) -> dict[str, Any]:
     words = CLAUSE_END.sub(" ", text[before:after]).split()
     while words and words[0].lower().strip(".,") in FILLERS:
         words.pop(0)
-    while words and words[-1].lower().strip(".,") in FILLERS:
+    while words and words[-1].lower().strip(".,") in FILLERS - {"so", "or", "more"}:  # "or so", "or more"
         words.pop()
     phrase = " ".join(words) if 0 < len(words) <= MOST_WORDS_AS_SAID else text[start:end].strip()
     return {"cramp_frequency_words": phrase or None}

@@ -165,9 +165,12 @@ class KnowledgeBaseEntityExtractor(GraphComponent, EntityExtractorMixin):
                 term = self._term_for(model, entity["entity"], entity["value"])
                 if term:
                     spans.append(Span(doc, span.start, span.end, label=entity["entity"], kb_id=term))
-            # Re-run NegEx and the qualifiers over the full set, so learned entities are checked too.
-            negated = model.model.get_pipe("negex")(_with_entities(doc, spans))
-            qualified = model.model.get_pipe("term_qualifiers")(negated)
+            # Re-run NegEx, taken-back answers and the qualifiers over the full set, so learned
+            # entities are checked too.
+            checked = _with_entities(doc, spans)
+            for step in ("negex", "taken_back_answers", "term_qualifiers"):
+                checked = model.model.get_pipe(step)(checked)
+            qualified = checked
             entities = [self._entity(span) for span in sorted(qualified.ents, key=lambda s: s.start)]
             others = [e for e in message.get(ENTITIES, []) if e.get("extractor") not in LEARNED_ENTITY_EXTRACTORS]
             message.set(ENTITIES, others + entities, add_to_output=True)
@@ -330,7 +333,9 @@ class DescriptionOverFallback(GraphComponent):
     place in the leg, a finding, a condition or a medicine): "Thigh cramped on a
     long bike ride, leg wouldn't pedal for about a minute"; one that names only
     a time or a risk ("what's the weather like tomorrow?") stays out of scope.
-    Place it after the FallbackClassifier."""
+    A message that names the person's cramps and nothing more ("cramp problem
+    here", "I'd like help with my cramps") counts as naming the leg: the
+    questions start. Place it after the FallbackClassifier."""
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -343,6 +348,7 @@ class DescriptionOverFallback(GraphComponent):
         self.never_descriptions = {NLU_FALLBACK, *config["never_descriptions"]}
         self.out_of_scope_intent = config["out_of_scope_intent"]
         self.about_the_person = frozenset(config["about_the_person"])
+        self.cramp_words = re.compile(config["cramp_words"], re.I)
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -350,17 +356,23 @@ class DescriptionOverFallback(GraphComponent):
                 "never_descriptions": ["restart", "other_language", "greet"],
                 "out_of_scope_intent": "out_of_scope",
                 # Entity kinds that say the message is about the person's legs or health.
-                "about_the_person": ["body_location", "finding", "condition", "medicine_class"]}
+                "about_the_person": ["body_location", "finding", "condition", "medicine_class"],
+                # The person's cramps named without any detail ("hello, cramp problem here",
+                # "asking for my dad, he gets cramps", "I'd like help with my cramps").
+                "cramp_words": r"\b(cramp\w*|charl[e]?y horses?|spasms?)\b"}
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+            text = message.get(TEXT) or ""
             said = [entity for entity in message.get(ENTITIES) or []
                     if entity.get("extractor") == KnowledgeBaseEntityExtractor.__name__]
-            if not said or not (intent in self.never_descriptions
-                                or (intent == self.question_intent and not asks(message.get(TEXT) or ""))
-                                or (intent == self.out_of_scope_intent
-                                    and any(entity["entity"] in self.about_the_person for entity in said))):
+            names_cramps = bool(self.cramp_words.search(text)) and not text.startswith("/")
+            about_the_person = names_cramps or any(entity["entity"] in self.about_the_person for entity in said)
+            if not (said or names_cramps) or not (
+                    intent in self.never_descriptions
+                    or (intent == self.question_intent and not asks(text))
+                    or (intent == self.out_of_scope_intent and about_the_person)):
                 continue
             ranked = {i.get(INTENT_NAME_KEY): i.get(PREDICTED_CONFIDENCE_KEY)
                       for i in message.get(INTENT_RANKING_KEY) or []}

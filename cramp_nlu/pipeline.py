@@ -48,7 +48,7 @@ from knowledge_base.db import PROJECT_ROOT
 from knowledge_base.loader import WORD_GROUP_KINDS, KnowledgeData, load_knowledge
 
 # Bump when this file changes what it builds.
-BUILDER_VERSION = "27"
+BUILDER_VERSION = "28"
 PIPELINE_DIR = PROJECT_ROOT / "build" / "spacy"
 PIPELINE_PREFIX = "leg_cramps-"
 
@@ -221,6 +221,43 @@ def negation_termset(patterns: list[dict[str, str]]) -> dict[str, list[str]]:
         "following_negations": terms["following_negations"],
         "termination": terms["termination"] + SCOPE_ENDS,
     }
+
+
+# Answers to the questions (where, when, how often) that a correction takes back:
+# "not my calf, my thigh", "the foot, not the calf", "my foot more than the calf",
+# "I meant my calf, the foot bit was wrong". Only these kinds: a warning sign is
+# never taken back this way ("it's not my left calf that's swollen, it's the right").
+ANSWER_KINDS = frozenset({"body_location", "timing", "frequency"})
+_BETWEEN = frozenset({"my", "the", "his", "her", "their", "your", "our", "in", "at", "on", "a", "an", "both", "of",
+                      "during", "when", "while", "i'm", "im", "it's", "its"})
+_TAKEN_BACK_BEFORE = (("not",), ("n't",), ("nt",), ("never",), ("rather", "than"), ("instead", "of"),
+                      ("more", "than"), ("than",))
+_TAKEN_BACK_AFTER = (("was", "wrong"), ("is", "wrong"), ("bit", "was", "wrong"), ("part", "was", "wrong"),
+                     ("was", "a", "mistake"), ("by", "mistake"))
+
+
+class TakenBackAnswers:
+    """Marks an answer the person takes back as denied (NegEx's `negex`), so it
+    never fills a slot: see ANSWER_KINDS."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        words = [token.lower_ for token in doc]
+        for span in doc.ents:
+            if span.label_ not in ANSWER_KINDS or span._.negex:
+                continue
+            i = span.start
+            while i > 0 and words[i - 1] in _BETWEEN:
+                i -= 1
+            before = any(tuple(words[max(i - len(cue), 0):i]) == cue for cue in _TAKEN_BACK_BEFORE)
+            after = any(tuple(words[span.end:span.end + len(cue)]) == cue for cue in _TAKEN_BACK_AFTER)
+            if before or after:
+                span._.negex = True
+        return doc
+
+
+@Language.factory("taken_back_answers")
+def make_taken_back_answers(nlp, name):  # type: ignore[no-untyped-def]
+    return TakenBackAnswers()
 
 
 # Kinds of term that only ever qualify or mimic a finding: never entities themselves.
@@ -401,6 +438,7 @@ def make_pipeline(data: KnowledgeData) -> Language:
     ruler.add_patterns(patterns)
     nlp.add_pipe("said_together", config={**said_together_config(data), "other_words": prefix_other_words(data)})
     nlp.add_pipe("patient_negex", name="negex", config={"neg_termset": negation_termset(patterns)})
+    nlp.add_pipe("taken_back_answers")
     nlp.add_pipe("term_qualifiers", config={"rules": qualifier_rules(data), "kinds": term_kinds(data),
                                             "additions": addition_rules(data),
                                             "message_wide": message_wide_qualifiers(data),
