@@ -49,12 +49,15 @@ except queries.KnowledgeBaseNotReady as not_ready:
 
 
 def known_terms(slots: Mapping[str, Any]) -> list[str]:
-    """Every term id the person has told us about, in slot order, and every one
-    that has matched a warning-sign rule: a level once told is never lowered,
-    not even by a correction ("actually it's more like once a month")."""
+    """Every term id the person has told us about, in slot order, and, once a
+    level has been told, every one that had matched a warning-sign rule: a
+    level told is never lowered, not even by a correction ("actually it's more
+    like once a month")."""
     terms = [slots.get(slot) for slot in SINGLE_TERM_SLOTS]
-    for slot in (*LIST_SLOTS_BY_ENTITY.values(), "red_flags"):
+    for slot in LIST_SLOTS_BY_ENTITY.values():
         terms += slots.get(slot) or []
+    if slots.get("triage_level"):
+        terms += slots.get("red_flags") or []
     return list(dict.fromkeys(term for term in terms if term))
 
 
@@ -315,11 +318,21 @@ class ActionDefaultFallback(ActionNotUnderstood):
     ) -> list[EventType]:
         if _level_told_this_turn(tracker) in replies.ACT_NOW_LEVELS:
             return []
-        events = self.reply(dispatcher, tracker)
         form = tracker.active_loop.get("name")
+        if not form and _answers_in(tracker.latest_message):
+            # A correction no rule was written for ("no wait, it's more like every other
+            # day", read as `deny`): the slots it set stand, and the answer is given again.
+            return [FollowupAction("cramp_form")]
+        events = self.reply(dispatcher, tracker)
         if form and tracker.get_slot("requested_slot"):
             return [*events, FollowupAction(form)]
         return [UserUtteranceReverted(), *_told_this_turn(tracker), *events]
+
+
+def _answers_in(message: Mapping[str, Any]) -> bool:
+    """Whether a message says where, when or how often (and does not take it back)."""
+    return any(e.get("entity") in ("body_location", "timing", "frequency") and not e.get("role")
+               for e in message.get("entities") or [])
 
 
 def _skipped(tracker: Tracker, asked: str) -> list[EventType]:

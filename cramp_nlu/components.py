@@ -272,6 +272,8 @@ class RetrievalIntentResponseSelector(ResponseSelector):
         return messages
 
 
+# A person's cramps named in so many words ("cramp problem here").
+CRAMP_WORDS = r"\b(cramp\w*|charl[e]?y horses?|spasms?)\b"
 # Short words without a vowel that people do write ("thx", "idk").
 NO_VOWEL_WORDS = frozenset({"thx", "thnx", "pls", "plz", "nvm", "brb", "tbh", "idk", "dk", "k", "kk", "sry", "srry",
                             "ffs", "shh", "tv", "gp", "mr", "mrs", "dr", "st", "nd", "rd", "th", "x", "xx", "xxx",
@@ -280,33 +282,51 @@ VOWELS = frozenset("aeiouy")
 
 
 def keyboard_mash(text: str) -> bool:
-    """Whether a message says nothing in any language: no letters ("???"), or only
-    letters no word is made of ("jjjjjjj", "fjfjfj", "zzz", "hmm", "qwrtz")."""
+    """Whether a message says nothing in any language: no letters ("???"), only
+    letters no word is made of ("jjjjjjj", "fjfjfj", "zzz", "hmm", "qwrtz"), or
+    one word said over and over ("la la la", "blah blah")."""
     words = re.findall(r"[a-z]+", text.lower())
-    return all(word not in NO_VOWEL_WORDS and (
+    return (len(words) > 1 and len(set(words)) == 1) or all(word not in NO_VOWEL_WORDS and (
         not VOWELS & set(word) or re.search(r"(.)\1\1", word) or re.fullmatch(r"(..)\1+", word)
         or word in ("asdf", "qwerty", "hjkl", "jkl", "asdfgh")) for word in words)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class KeyboardMashIsNotUnderstood(GraphComponent):
-    """A message of keyboard mash or punctuation alone ("jjjjjjj", "???") is not
-    understood (`nlu_fallback`), whatever intent the classifier guessed for it
-    (another language, out of scope, "are you a bot"): the assistant asks its
-    question again rather than answering a guess. A message in which the
-    vocabulary found anything is left alone. Place it after the FallbackClassifier."""
+class NothingSaidIsNotUnderstood(GraphComponent):
+    """A message that says nothing the assistant can use is not understood
+    (`nlu_fallback`), whatever intent the classifier guessed for it, so the
+    assistant asks its question again rather than answering a guess:
+    - keyboard mash or punctuation alone ("jjjjjjj", "???", "la la la"), read
+      as anything;
+    - a word or two that name nothing it knows ("potato", "what?", "hmm what"),
+      read as a question or out of scope.
+    A message in which the vocabulary found anything, or that names cramps, is
+    left alone. Place it after the FallbackClassifier."""
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> KeyboardMashIsNotUnderstood:
-        return cls()
+               execution_context: ExecutionContext) -> NothingSaidIsNotUnderstood:
+        return cls(config)
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.guesses = frozenset(config["guesses"])
+        self.most_words = config["most_words"]
+        self.cramp_words = re.compile(config["cramp_words"], re.I)
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"guesses": ["faq", "out_of_scope"], "most_words": 2,
+                "cramp_words": CRAMP_WORDS}
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
             said = [entity for entity in message.get(ENTITIES) or []
                     if entity.get("extractor") == KnowledgeBaseEntityExtractor.__name__]
-            if text and not text.startswith("/") and not said and keyboard_mash(text):
+            if not text or text.startswith("/") or said or self.cramp_words.search(text):
+                continue
+            intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+            if keyboard_mash(text) or (intent in self.guesses and len(text.split()) <= self.most_words):
                 message.set(INTENT, {INTENT_NAME_KEY: NLU_FALLBACK, PREDICTED_CONFIDENCE_KEY: 1.0},
                             add_to_output=True)
         return messages
@@ -359,7 +379,7 @@ class DescriptionOverFallback(GraphComponent):
                 "about_the_person": ["body_location", "finding", "condition", "medicine_class"],
                 # The person's cramps named without any detail ("hello, cramp problem here",
                 # "asking for my dad, he gets cramps", "I'd like help with my cramps").
-                "cramp_words": r"\b(cramp\w*|charl[e]?y horses?|spasms?)\b"}
+                "cramp_words": CRAMP_WORDS}
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:

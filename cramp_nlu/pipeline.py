@@ -148,7 +148,8 @@ PATIENT_NEGATIONS = ["never", "none", "haven't", "havent", "hasn't", "hasnt", "n
 CLAUSE_STARTS = ["it", "it's", "its", "i", "i'm", "im", "i've", "the", "there", "that", "this",
                  "now", "just", "so", "then", "she", "he", "we", "they", "leg", "calf", "foot"]
 SCOPE_ENDS = (["and", "it's", "its", "it is", "there's", "there is", "i have", "i've", "ive", "my",
-               "plus", "also", ";", ":", "-", "–", "—", "+", "&", "//"] + [f", {word}" for word in CLAUSE_STARTS])
+               "plus", "also", ";", ":", "-", "–", "—", "+", "&", "//", "more like", "rather", "instead",
+               "actually"] + [f", {word}" for word in CLAUSE_STARTS])
 # Phrases that contain a negation word but do not deny anything.
 NOT_NEGATIONS = ["not sure", "not really sure", "not certain", "don't know", "dont know",
                  "no idea", "can't tell", "cant tell", "not just", "no matter"] + [

@@ -488,6 +488,10 @@ class SaidTogether:
                 if length.minutes >= minutes:
                     said.setdefault(name, []).append((length.start, length.end))
         for rate in rates(doc) if self.rates else ():
+            # The words of a number of times are that number and nothing else: the
+            # "every" of "every week after her match" is not "after every match".
+            for name in [n for n in said if n not in self.quantities]:
+                said[name] = [(a, b) for a, b in said[name] if not (rate.start <= a and b <= rate.end)]
             for name, (at_least_per_week, below_per_week) in self.rates.items():
                 if at_least_per_week <= rate.per_week < below_per_week:
                     said.setdefault(name, []).append((rate.start, rate.end))
