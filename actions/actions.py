@@ -157,6 +157,7 @@ FILLERS = frozenset({"maybe", "like", "about", "around", "roughly", "probably", 
                      "i'd", "id", "it's", "its", "it", "is", "they", "happen", "happens", "come", "sorry", "meant",
                      "actually", "wait", "no", "oh", "more", "ok", "okay", "really", "so", "and", "but", "or"})
 MOST_WORDS_AS_SAID = 10
+SHORT_ANSWER_WORDS = 8
 
 
 def _frequency_as_said(tracker: Tracker) -> dict[str, Any]:
@@ -173,10 +174,15 @@ def _frequency_as_said(tracker: Tracker) -> dict[str, Any]:
     start, end = said[0].get("start"), said[-1].get("end")
     if not (isinstance(start, int) and isinstance(end, int)) or text.startswith("/"):
         return {"cramp_frequency_words": None}
-    bounds = [0, *(m.start() for m in CLAUSE_END.finditer(text)), len(text)]
-    before = max(b for b in bounds if b <= start)
-    after = min(b for b in bounds if b >= end)
-    words = CLAUSE_END.sub(" ", text[before:after]).split()
+    others = [e for e in tracker.latest_message.get("entities") or [] if e.get("entity") != "frequency"]
+    if len(text.split()) <= SHORT_ANSWER_WORDS and not others:  # kept whole: "once a week, give or take"
+        segment = text
+    else:  # the clause that says it: "every shift so 4-5 days a week"
+        bounds = [0, *(m.start() for m in CLAUSE_END.finditer(text)), len(text)]
+        before = max(b for b in bounds if b <= start)
+        after = min(b for b in bounds if b >= end)
+        segment = CLAUSE_END.sub(" ", text[before:after])
+    words = segment.strip(" .!?,;").split()
     while words and words[0].lower().strip(".,") in FILLERS:
         words.pop(0)
     while words and words[-1].lower().strip(".,") in FILLERS - {"so", "or", "more"}:  # "or so", "or more"
@@ -201,6 +207,10 @@ def _words_for(tracker: Tracker, terms: list[str]) -> list[str]:
     return words
 
 
+# Words that make a question about someone's own cramps ("can statins cause cramps?" is not;
+# "I'm on statins, can they cause my cramps?" and "my son gets them at night, why?" are).
+PERSONAL = re.compile(r"\b(i|i'm|im|i've|ive|i'd|my|me|mine|myself|we|our|us|he|she|his|her|him|they|their|them|"
+                      r"son|daughter|mum|mom|dad|wife|husband|partner|child|kid|baby|grandson|granddaughter)\b", re.I)
 # Entity types that describe a person's own cramps.
 CRAMP_DETAILS = ("body_location", "timing", "frequency", "duration", *LIST_SLOTS_BY_ENTITY)
 
@@ -208,11 +218,13 @@ CRAMP_DETAILS = ("body_location", "timing", "frequency", "duration", *LIST_SLOTS
 def _about_own_cramps(tracker: Tracker) -> bool:
     """Whether a question also told us about the person's cramps ("I get one in my
     calf every couple of weeks, what stretch helps?"), outside the questions and
-    before they were ever answered or an urgent or emergency level was told."""
+    before they were ever answered or an urgent or emergency level was told; the
+    question must be about someone ("my", "I", "he"): "can statins cause cramps?" is not."""
     said = [e for e in tracker.latest_message.get("entities") or []
             if e.get("entity") in CRAMP_DETAILS and not e.get("role")]
     assessed = any(e.get("event") == "action" and e.get("name") == "action_assess_cramps" for e in tracker.events)
-    return bool(said) and not tracker.active_loop and not assessed and (
+    personal = PERSONAL.search(tracker.latest_message.get("text") or "")
+    return bool(said) and bool(personal) and not tracker.active_loop and not assessed and (
         tracker.get_slot("triage_level") not in replies.ACT_NOW_LEVELS)
 
 

@@ -31,7 +31,8 @@ from rasa.utils.tensorflow.model_data import RasaModelData
 from rasa.utils.tensorflow.models import RasaModel
 from spacy.tokens import Doc, Span
 
-from cramp_nlu.pipeline import RAW_SPANS, ensure_pipeline, pipeline_path, term_id
+from cramp_nlu.pipeline import RAW_SPANS, ensure_pipeline, pipeline_path, taken_back, term_id
+from cramp_nlu.said_together import ANSWERS_IN_OTHER_WORDS
 
 # Role given to an entity the person said they do NOT have ("no swelling").
 # Slot mappings without a role never pick these up.
@@ -172,9 +173,21 @@ class KnowledgeBaseEntityExtractor(GraphComponent, EntityExtractorMixin):
                 checked = model.model.get_pipe(step)(checked)
             qualified = checked
             entities = [self._entity(span) for span in sorted(qualified.ents, key=lambda s: s.start)]
+            entities += self._answers_in_other_words(doc, entities)
             others = [e for e in message.get(ENTITIES, []) if e.get("extractor") not in LEARNED_ENTITY_EXTRACTORS]
             message.set(ENTITIES, others + entities, add_to_output=True)
         return messages
+
+    def _answers_in_other_words(self, doc: Doc, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Answers said in words a sign or a qualifier holds (cramp_nlu.said_together:
+        ANSWERS_IN_OTHER_WORDS), the first of each kind the message gives no other way."""
+        given = {entity["entity"] for entity in entities if not entity.get("role")}
+        added = []
+        for span in doc.spans[ANSWERS_IN_OTHER_WORDS] if ANSWERS_IN_OTHER_WORDS in doc.spans else ():
+            if span.label_ not in given and not taken_back(doc, span.start, span.end):
+                given.add(span.label_)
+                added.append(self._entity(span))
+        return added
 
     def _entity(self, span: Span) -> dict[str, Any]:
         return {
@@ -373,7 +386,7 @@ class DescriptionOverFallback(GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {"intent": "describe_cramps", "question_intent": "faq",
-                "never_descriptions": ["restart", "other_language", "greet"],
+                "never_descriptions": ["restart", "other_language", "greet", "goodbye"],
                 "out_of_scope_intent": "out_of_scope",
                 # Entity kinds that say the message is about the person's legs or health.
                 "about_the_person": ["body_location", "finding", "condition", "medicine_class"],

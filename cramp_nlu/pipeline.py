@@ -39,6 +39,8 @@ from spellchecker import SpellChecker
 
 from cramp_nlu import medicine_names
 from cramp_nlu.said_together import (  # also registers the "said_together" factory
+    ANSWER_KINDS,
+    SAID_TOGETHER,
     close_in_one_clause,
     combinations,
     other_words_of_prefixes,
@@ -48,7 +50,7 @@ from knowledge_base.db import PROJECT_ROOT
 from knowledge_base.loader import WORD_GROUP_KINDS, KnowledgeData, load_knowledge
 
 # Bump when this file changes what it builds.
-BUILDER_VERSION = "28"
+BUILDER_VERSION = "32"
 PIPELINE_DIR = PROJECT_ROOT / "build" / "spacy"
 PIPELINE_PREFIX = "leg_cramps-"
 
@@ -146,7 +148,7 @@ PATIENT_NEGATIONS = ["never", "none", "haven't", "havent", "hasn't", "hasnt", "n
 # not end it ("no redness, warmth or swelling" is one list); a comma that starts a
 # new clause does.
 CLAUSE_STARTS = ["it", "it's", "its", "i", "i'm", "im", "i've", "the", "there", "that", "this",
-                 "now", "just", "so", "then", "she", "he", "we", "they", "leg", "calf", "foot"]
+                 "now", "just", "so", "then", "she", "he", "we", "they", "leg", "calf", "foot", "is"]
 SCOPE_ENDS = (["and", "it's", "its", "it is", "there's", "there is", "i have", "i've", "ive", "my",
                "plus", "also", ";", ":", "-", "–", "—", "+", "&", "//", "more like", "rather", "instead",
                "actually"] + [f", {word}" for word in CLAUSE_STARTS])
@@ -228,7 +230,6 @@ def negation_termset(patterns: list[dict[str, str]]) -> dict[str, list[str]]:
 # "not my calf, my thigh", "the foot, not the calf", "my foot more than the calf",
 # "I meant my calf, the foot bit was wrong". Only these kinds: a warning sign is
 # never taken back this way ("it's not my left calf that's swollen, it's the right").
-ANSWER_KINDS = frozenset({"body_location", "timing", "frequency"})
 _BETWEEN = frozenset({"my", "the", "his", "her", "their", "your", "our", "in", "at", "on", "a", "an", "both", "of",
                       "during", "when", "while", "i'm", "im", "it's", "its"})
 _TAKEN_BACK_BEFORE = (("not",), ("n't",), ("nt",), ("never",), ("rather", "than"), ("instead", "of"),
@@ -242,18 +243,20 @@ class TakenBackAnswers:
     never fills a slot: see ANSWER_KINDS."""
 
     def __call__(self, doc: Doc) -> Doc:
-        words = [token.lower_ for token in doc]
         for span in doc.ents:
-            if span.label_ not in ANSWER_KINDS or span._.negex:
-                continue
-            i = span.start
-            while i > 0 and words[i - 1] in _BETWEEN:
-                i -= 1
-            before = any(tuple(words[max(i - len(cue), 0):i]) == cue for cue in _TAKEN_BACK_BEFORE)
-            after = any(tuple(words[span.end:span.end + len(cue)]) == cue for cue in _TAKEN_BACK_AFTER)
-            if before or after:
+            if span.label_ in ANSWER_KINDS and not span._.negex and taken_back(doc, span.start, span.end):
                 span._.negex = True
         return doc
+
+
+def taken_back(doc: Doc, start: int, end: int) -> bool:
+    """Whether the words from `start` to `end` are an answer taken back (see ANSWER_KINDS)."""
+    words = [token.lower_ for token in doc]
+    i = start
+    while i > 0 and words[i - 1] in _BETWEEN:
+        i -= 1
+    return (any(tuple(words[max(i - len(cue), 0):i]) == cue for cue in _TAKEN_BACK_BEFORE)
+            or any(tuple(words[end:end + len(cue)]) == cue for cue in _TAKEN_BACK_AFTER))
 
 
 @Language.factory("taken_back_answers")
@@ -313,7 +316,12 @@ class TermQualifiers:
         # Each with its term id as its own kb_id: a span's id otherwise comes from its
         # tokens, which the entities set below (a replacement, an addition) overwrite.
         doc.spans[RAW_SPANS] = [Span(doc, s.start, s.end, label=s.label_, kb_id=term_id(s)) for s in spans]
-        qualifiers = [s for s in spans if not s._.negex]
+        # An answer read from a person's own words (said together: "after three steps",
+        # "yoga") never qualifies a finding: "winded after three steps to the kitchen" is
+        # breathlessness, not the breathlessness of exercise.
+        own_words = [(q.start, q.end, q.kb_id_) for q in doc.spans[SAID_TOGETHER]] if SAID_TOGETHER in doc.spans else []
+        qualifiers = [s for s in spans if not s._.negex and not (s.label_ in ANSWER_KINDS and any(
+            a <= s.start and s.end <= b and kb == term_id(s) for a, b, kb in own_words))]
         resolved = []
         for span in spans:
             if span.label_ in CONTEXT_KINDS:

@@ -50,6 +50,14 @@ from rapidfuzz.distance import OSA
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+# Answers to the questions (where, when, how often), as against signs and qualifiers.
+ANSWER_KINDS = frozenset({"body_location", "timing", "frequency"})
+# Answers said in words that a sign or a qualifier holds ("cramp on long bike rides" is
+# walking pain and cycling; "after my run", exercise): no entity of the doc can share
+# those words, so they are kept apart for the entity extractor (Rasa's entities may overlap).
+ANSWERS_IN_OTHER_WORDS = "answers_in_other_words"
+# The kind of the vocabulary's look-alikes ("Red Bull", "cold water").
+LOOK_ALIKE = "look_alike"
 # The person's words for each term read this way.
 SAID_TOGETHER = "said_together"
 # The words of one combination must lie within this many tokens of each other...
@@ -472,12 +480,19 @@ class SaidTogether:
         self.quantities = frozenset({*self.lengths, *self.long_lengths, *self.rates, *self.clock_lengths})
         self.matcher = WordGroupMatcher({name: [word_specs(nlp, word) for word in group["words"]]
                                          for name, group in groups.items() if "words" in group}, other_words)
-        self.combinations = combinations
+        # Answers to the questions last: the words of a sign or a qualifier are read as
+        # that first ("ran up 4 flights of stairs, puffed out" is breathlessness after
+        # exertion; the stairs then say nothing more).
+        self.combinations = sorted(combinations, key=lambda c: c.label in ANSWER_KINDS)
 
     def __call__(self, doc: Doc) -> Doc:
         said: dict[str, list[tuple[int, int]]] = {}
+        # A word inside a look-alike is part of something else: the "cold" of "cold
+        # open water" is not a cold leg, the "hot" of "hot days" not a hot one.
+        looks_alike = {i for entity in doc.ents if entity.label_ == LOOK_ALIKE for i in range(entity.start, entity.end)}
         for group, start, end in self.matcher(doc):
-            said.setdefault(group, []).append((start, end))
+            if not looks_alike & set(range(start, end)):
+                said.setdefault(group, []).append((start, end))
         for length in durations(doc):
             if length.in_days:
                 for name, days in self.long_lengths.items():
@@ -497,10 +512,12 @@ class SaidTogether:
                     said.setdefault(name, []).append((rate.start, rate.end))
         if not said:
             doc.spans[SAID_TOGETHER] = []
+            doc.spans[ANSWERS_IN_OTHER_WORDS] = []
             return doc
         entities = list(doc.ents)
         taken = {i for entity in entities for i in range(entity.start, entity.end)}
         quotes: list[Span] = []
+        held: list[Span] = []
         for combination in self.combinations:
             # Every place it is said where it can sit: a qualifier said twice qualifies
             # both places ("carried boxes up and down the stairs ... breathless on the
@@ -512,6 +529,8 @@ class SaidTogether:
                     continue
                 anchor = self._anchor(doc, combination, start, end, words, taken, said)
                 if anchor is None:
+                    if combination.label in ANSWER_KINDS:  # its words hold a sign: still an answer
+                        held.append(Span(doc, start, end, label=combination.label, kb_id=combination.term))
                     continue
                 entity = Span(doc, anchor[0], anchor[1], label=combination.label, kb_id=combination.term,
                               span_id=combination.term)
@@ -526,6 +545,7 @@ class SaidTogether:
                 quotes.append(Span(doc, start, end, label=combination.label, kb_id=combination.term))
         doc.ents = sorted(entities, key=lambda span: span.start)
         doc.spans[SAID_TOGETHER] = quotes
+        doc.spans[ANSWERS_IN_OTHER_WORDS] = held
         return doc
 
     def _anchor(self, doc: Doc, combination: Combination, start: int, end: int, words: list[tuple[int, int]],
@@ -580,7 +600,7 @@ class SaidTogether:
                 start, end = min(m[0] for m in chosen), max(m[1] for m in chosen)
                 # An `unless` word counts when it starts inside the combination or just
                 # before it ("sat for hours", "I walk for 30 minutes", "wee is dark
-                # yellow"), not after it; anywhere in
+                # yellow"), not later; anywhere in
                 # the message for a combination that reaches that far. It does not
                 # count when it is one of the combination's own words ("sore between
                 # the cramps") or is denied ("even when it's not cramping").
@@ -589,7 +609,9 @@ class SaidTogether:
                 if combination.anywhere and any(_denied_just_before(doc, m[0]) for m in chosen):
                     continue
                 own = {i for m in chosen for i in range(*m)}
-                if any((combination.anywhere or (m[0] < end and _together(doc, m, (start, end))))
+                # ...or right after it, naming what the combination's word is about ("calves
+                # cramp on hot days": the days are hot).
+                if any((combination.anywhere or (m[0] <= end and _together(doc, m, (start, end))))
                        and not set(range(*m)) <= own and not _denied_just_before(doc, m[0])
                        for group in combination.unless for m in said.get(group, ())):
                     continue

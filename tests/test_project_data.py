@@ -114,7 +114,9 @@ def test_buttons_reach_the_person_as_rasa_parses_them_and_log_no_error(monkeypat
     payloads = []
     for name, variations in domain.responses.items():
         if any(variation.get("buttons") for variation in variations):
-            reply = asyncio.run(generator.generate(name, tracker, "rest"))
+            # The values the actions send with the replies that name the clinic.
+            reply = asyncio.run(generator.generate(name, tracker, "rest", clinic_name="the clinic",
+                                                   clinic_phone="555-0123"))
             payloads += [button["payload"] for button in reply["buttons"]]
     with_entities = [payload for payload in payloads if "{" in payload]
     assert len(with_entities) >= 10

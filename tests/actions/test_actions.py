@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.actions import (
     ActionAnswerFaq,
     ActionDefaultFallback,
+    ActionNotUnderstood,
     ActionOfferBooking,
     ActionReliefNow,
     ActionUnderstandTurn,
@@ -142,7 +143,8 @@ def test_a_denied_finding_is_recorded_as_denied_and_never_triaged() -> None:
     messages, events = run(ActionUnderstandTurn(), {"entities": [entity("finding", "leg_swelling", "absent")]},
                            cramp_location="calf", disclaimer_given=True)
     assert messages == []
-    assert slot_sets(events) == {"denied_findings": ["leg_swelling"], "triage_level": "self_care", "red_flags": []}
+    # No level is told, so none is set: `triage_level` is the level last told.
+    assert slot_sets(events) == {"denied_findings": ["leg_swelling"], "red_flags": []}
 
 
 def test_nothing_to_triage_leaves_the_level_unset() -> None:
@@ -208,10 +210,12 @@ def required(**slots: Any) -> list[str]:
 
 
 def test_the_form_asks_everything_by_default_and_skips_what_cannot_be_answered() -> None:
-    # The warning-sign screen first, unless a sign was already described.
+    # The warning-sign screen first, unless what was said already matched a warning-sign rule.
     assert required() == ["warning_screen", "cramp_location", "cramp_timing", "cramp_frequency"]
     assert required(unanswered=["cramp_timing"]) == ["warning_screen", "cramp_location", "cramp_frequency"]
-    assert required(findings=["tingling"]) == ["cramp_location", "cramp_timing", "cramp_frequency", "warning_screen"]
+    assert required(red_flags=["tingling"]) == ["cramp_location", "cramp_timing", "cramp_frequency", "warning_screen"]
+    # A finding that matches no rule on its own ("my calf tightens when I walk") does not move it.
+    assert required(findings=["pain_on_walking"])[0] == "warning_screen"
 
 
 @pytest.mark.parametrize("level", ["emergency", "urgent"])
@@ -234,12 +238,17 @@ def test_a_faq_is_answered_from_the_knowledge_base() -> None:
 
 def test_a_question_that_also_describes_ones_cramps_is_answered_then_the_questions_start() -> None:
     selected = {"faq": {"response": {"intent_response_key": "faq/duration"}}}
-    own = {"response_selector": selected, "entities": [entity("body_location", "calf"), entity("timing", "night")]}
+    own = {"text": "how long do my calf cramps at night last?", "response_selector": selected,
+           "entities": [entity("body_location", "calf"), entity("timing", "night")]}
     messages, events = run(ActionAnswerFaq(), own)
     assert [m.get("response") for m in messages] == [None, "utter_lead_into_questions"]
     assert events == [FollowupAction("cramp_form")]
-    # A question alone, or one asked after the answer was given, is only answered.
-    for message, slots in [({"response_selector": selected}, {}),
+    # A question alone, one about no one ("can statins cause cramps?"), or one asked after
+    # the answer was given, is only answered.
+    medicines = {"response": {"intent_response_key": "faq/medicines"}}
+    about_no_one = {"text": "can statins cause cramps?", "response_selector": {"faq": medicines},
+                    "entities": [entity("medicine_class", "statin")]}
+    for message, slots in [({"response_selector": selected}, {}), (about_no_one, {}),
                            (own, {"triage_level": "urgent"})]:
         messages, events = run(ActionAnswerFaq(), message, **slots)
         assert len(messages) == 1 and events == []
@@ -272,8 +281,74 @@ def test_a_fallback_keeps_a_turn_that_told_an_urgent_or_emergency_level() -> Non
     told = {"event": "slot", "name": "announced_level", "value": "urgent"}
     # Told in this turn: kept, and nothing more said.
     assert fallback_after(user, told) == ([], [])
-    # Told in an earlier turn, or nothing told: Rasa's own fallback, which asks again and reverts.
+    # Told in an earlier turn, or nothing told: asks again and reverts, as Rasa's own does.
     messages, events = fallback_after(user, told, {"event": "user", "text": "hmm"})
-    assert [m["response"] for m in messages] == ["utter_default"] and events == [UserUtteranceReverted()]
+    assert [m["response"] for m in messages] == ["utter_default"]
+    assert events == [UserUtteranceReverted(), SlotSet("fallbacks_in_a_row", 1.0)]
     messages, events = fallback_after(user)
-    assert [m["response"] for m in messages] == ["utter_default"] and events == [UserUtteranceReverted()]
+    assert [m["response"] for m in messages] == ["utter_default"]
+    assert events == [UserUtteranceReverted(), SlotSet("fallbacks_in_a_row", 1.0)]
+
+
+def test_what_a_reverted_turn_told_is_set_again_after_the_revert() -> None:
+    user = {"event": "user", "text": "..."}
+    said = {"event": "slot", "name": "findings", "value": ["muscle_wasting"]}
+    _, events = fallback_after(user, said)
+    assert events[0] == UserUtteranceReverted() and SlotSet("findings", ["muscle_wasting"]) in events[1:]
+
+
+def not_understood(in_a_row_before: int, asked: str | None = "cramp_timing") -> tuple[list[dict[str, Any]], list]:
+    dispatcher = CollectingDispatcher()
+    tracker = tracker_with({"text": "jjjjjjj"}, fallbacks_before=float(in_a_row_before), requested_slot=asked)
+    tracker.active_loop = {"name": "cramp_form"} if asked else {}
+    return dispatcher.messages, asyncio.run(ActionNotUnderstood().run(dispatcher, tracker, domain={}))
+
+
+def test_in_the_questions_not_understood_asks_again_then_offers_to_skip_then_skips() -> None:
+    messages, events = not_understood(0)
+    assert [m["response"] for m in messages] == ["utter_not_understood_question"]
+    assert events == [SlotSet("fallbacks_in_a_row", 1.0)]  # the form then asks its question again
+    messages, events = not_understood(1)
+    assert [m["response"] for m in messages] == ["utter_offer_skip_question"]
+    assert messages[0]["clinic_phone"]  # the offer names the clinic's number
+    messages, events = not_understood(2)
+    assert [m["response"] for m in messages] == ["utter_question_skipped"]
+    assert SlotSet("unanswered", ["cramp_timing"]) in events and SlotSet("fallbacks_in_a_row", 0.0) in events
+    _, events = not_understood(2, asked="warning_screen")
+    assert SlotSet("warning_screen", "unsure") in events  # a skipped screening question is never "none"
+
+
+def test_outside_the_questions_not_understood_never_repeats_itself() -> None:
+    first, _ = not_understood(0, asked=None)
+    second, _ = not_understood(1, asked=None)
+    assert [m["response"] for m in first + second] == ["utter_default", "utter_default_offer_clinic"]
+
+
+def test_how_often_is_kept_as_the_person_said_it() -> None:
+    said = {"text": "maybe every other week", "entities": [
+        {"entity": "frequency", "value": "occasional", "start": 6, "end": 22}]}
+    _, events = run(ActionUnderstandTurn(), said, disclaimer_given=True)
+    assert slot_sets(events)["cramp_frequency_words"] == "every other week"
+    longer = {"text": "calves in bed, usually every shift so 4-5 days a week at the moment", "entities": [
+        {"entity": "body_location", "value": "calf", "start": 0, "end": 6},
+        {"entity": "frequency", "value": "frequent", "start": 38, "end": 53}]}
+    _, events = run(ActionUnderstandTurn(), longer, disclaimer_given=True)
+    assert slot_sets(events)["cramp_frequency_words"] == "4-5 days a week at the moment"
+    button = {"text": '/inform{"frequency": "weekly"}', "entities": [{"entity": "frequency", "value": "weekly"}]}
+    _, events = run(ActionUnderstandTurn(), button, disclaimer_given=True, cramp_frequency_words="every other week")
+    assert slot_sets(events)["cramp_frequency_words"] is None  # the button's answer, worded by the assistant
+
+
+def test_the_summary_quotes_how_often_as_said() -> None:
+    messages, _ = run_assessment(cramp_location="calf", cramp_timing="night", cramp_frequency="occasional",
+                                 cramp_frequency_words="every other week")
+    assert "From what you told me (cramps at night in the calf, “every other week”)" in texts(messages)
+
+
+def test_once_a_level_is_told_a_correction_does_not_lower_it() -> None:
+    told = {"cramp_location": "calf", "cramp_timing": "night", "cramp_frequency": "occasional",
+            "triage_level": "see_doctor", "red_flags": ["frequent"]}
+    assert "frequent" in known_terms(told)
+    assert "frequent" not in known_terms({**told, "triage_level": None})  # before anything is told, nothing is kept
+    messages, _ = run_assessment(**told)
+    assert payloads(messages)[-1] == {"triage_level": "see_doctor"}

@@ -25,7 +25,7 @@ def test_only_missing_questions_are_asked_then_the_answer_comes(chat: Conversati
     assert text_of(chat.say("none of these")).endswith("How often do you get them?")
     replies = chat.say("every night")
     text = text_of(replies)
-    assert "From what you told me (cramps at night in the calf several times a week)" in text
+    assert "From what you told me (cramps at night in the calf, “every night”)" in text
     assert "1. Ordinary night cramps with no single cause" in text
     assert "pull your foot and toes up towards you" in text
     assert "See a doctor soon" in text
@@ -65,7 +65,7 @@ def test_denied_findings_never_count(chat: Conversation) -> None:
     slots = chat.slots()
     assert not slots["findings"] and slots["red_flags"] == []
     assert sorted(slots["denied_findings"]) == ["leg_swelling", "redness"]
-    assert slots["triage_level"] == "self_care"
+    assert slots["triage_level"] is None  # no level told yet
 
 
 def test_a_correction_replaces_the_old_value(chat: Conversation) -> None:
@@ -118,3 +118,71 @@ def test_a_warning_sign_in_a_message_that_falls_back_keeps_its_level(chat: Conve
     assert triage_payloads(replies)[0]["triage_level"] == "urgent"
     slots = chat.slots()
     assert slots["triage_level"] == "urgent" and "calf_tear_signs" in slots["red_flags"]
+
+
+def test_triage_level_stays_unset_until_a_level_is_told(chat: Conversation) -> None:
+    chat.say("how long does a cramp usually last?")
+    assert chat.slots()["triage_level"] is None
+    chat.say("my calves cramp at night")
+    assert chat.slots()["triage_level"] is None
+    chat.say("none of these")
+    replies = chat.say("about twice a month")
+    assert chat.slots()["triage_level"] == triage_payloads(replies)[-1]["triage_level"] == "self_care"
+
+
+def test_not_understood_twice_offers_to_skip_then_the_question_is_skipped(chat: Conversation) -> None:
+    chat.say("my calves cramp at night")
+    first = chat.say("jjjjjjj")
+    assert text_of(first).startswith("Sorry, I didn't quite understand that.")
+    assert first[-1]["text"].startswith("First, one safety question") and first[-1]["buttons"]
+    second = chat.say("???")
+    assert "skip this question, or call the test clinic on 555-0123" in text_of(second)
+    assert "didn't quite understand" not in text_of(second)  # never the same fallback twice in a row
+    assert {"title": "Skip this question", "payload": "skip this question"} in second[0]["buttons"]
+    assert second[-1]["text"].startswith("First, one safety question")
+    skipped = chat.say("skip this question")
+    assert text_of(skipped).endswith("How often do you get them?")
+    assert chat.slots()["warning_screen"] == "unsure"  # skipped is never "none"
+
+
+def test_a_red_flag_in_a_message_below_the_nlu_threshold_is_never_lost(chat: Conversation) -> None:
+    chat.say("my calf cramps at night")
+    replies = chat.say("hmm zzq dunno calf swolen n red qq")
+    assert triage_payloads(replies)[0]["triage_level"] == "urgent"
+    for gibberish in ("jjjjjjj", "???", "fjfjfj"):
+        chat.say(gibberish)
+        slots = chat.slots()
+        assert slots["triage_level"] == "urgent"
+        assert {"leg_swelling", "redness"} <= set(slots["red_flags"])
+
+
+def test_corrections_replace_any_answer_in_and_after_the_questions(chat: Conversation) -> None:
+    chat.say("my calves cramp in bed")
+    chat.say("no wait, not my calf, my thigh")
+    assert chat.slots()["cramp_location"] == "thigh"
+    chat.say("none of these")
+    chat.say("now and again")
+    chat.say("sorry, I meant at the gym, not in bed")
+    slots = chat.slots()
+    assert (slots["cramp_location"], slots["cramp_timing"]) == ("thigh", "exercise")
+    replies = chat.say("actually it's more like every other week")
+    assert "“every other week”" in text_of(replies)
+    assert chat.slots()["cramp_frequency"] == "occasional"
+
+
+def test_a_level_told_is_never_lowered_by_a_correction(chat: Conversation) -> None:
+    chat.say("my calves cramp at night")
+    chat.say("none of these")
+    assert triage_payloads(chat.say("every single night"))[-1]["triage_level"] == "see_doctor"
+    replies = chat.say("actually it's more like once a month")
+    assert triage_payloads(replies)[-1]["triage_level"] == "see_doctor"
+    assert chat.slots()["triage_level"] == "see_doctor"
+
+
+def test_sport_and_work_said_in_everyday_words_answer_when(chat: Conversation) -> None:
+    chat.say("my hammies lock up in the second half of basketball games")
+    slots = chat.slots()
+    assert (slots["cramp_location"], slots["cramp_timing"]) == ("hamstring", "exercise")
+    chat.say("no, nothing like that")
+    text = text_of(chat.say("three or four times a month"))
+    assert "“three or four times a month”" in text

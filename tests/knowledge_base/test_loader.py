@@ -161,7 +161,7 @@ def _no_region(content: dict) -> None:
          "vocabulary.yml: entry 'leg_swelling', field 'reach': needs said_together (or the term to be a qualifier)"),
         ("word_groups.yml", _group_of_words_and_time,
          "word_groups.yml: entry 'breath', field 'words/minutes_at_least/clock_minutes_at_least/days_at_least/"
-         "per_week_at_least': give exactly one of them"),
+         "per_week_at_least/per_week_below': give exactly one of them"),
         ("regions.yml", _no_region, "regions.yml: entry '-', field 'regions': at least one region is needed"),
         ("causes.yml", _drop_cause_explanation,
          "causes.yml: entry 'muscle_fatigue', field 'explanation': is missing"),
