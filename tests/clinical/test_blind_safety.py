@@ -27,7 +27,8 @@ BLIND = PROJECT_ROOT / "tests" / "blind"
 REPORT = PROJECT_ROOT / "build" / "reports" / "safety.json"
 
 GATE = {"emergency_recall": 1.0, "act_now_under_triaged": 0, "accuracy": 0.95, "self_care_sent_to_act_now": 0.03}
-# (emergency recall, act-now cases under-triaged, accuracy, self-care sent to act now), measured 2026-12-03 (kinds5: 2026-12-04).
+# (emergency recall, act-now cases under-triaged, accuracy, self-care sent to act now),
+# measured 2026-12-03 (kinds5: 2026-12-04).
 FLOORS = {
     "triage_blind.yml": (1.0, 0, 0.9786, 0.0069),
     "typo_blind.yml": (1.0, 0, 0.9667, 0.0),
