@@ -32,8 +32,12 @@ FORM_QUESTIONS = ("cramp_location", "cramp_timing", "cramp_frequency", "warning_
 FALLBACKS_IN_A_ROW = "fallbacks_in_a_row"
 FALLBACKS_BEFORE = "fallbacks_before"
 NOT_SURE = re.compile(r"\b(not sure|no idea|don'?t know|dunno|idk|can'?t remember|unsure|hard to say)\b", re.I)
-# A plain "no" to the screening question, however the intent classifier read it.
-PLAIN_NO = re.compile(r"^\W*(no+|nah+|nope|none|nothing|neither|not really|negative)\b(?!\s+(idea|clue))", re.I)
+# "None" to the screening question in any form, however the intent classifier read it
+# ("no", "she has none of those", "I've not had any of that", "not one of them");
+# a sign named in the same message is read first, and "not sure" is not a "no".
+DENIES_ALL = re.compile(r"^\W*(no+|nah+|nope|negative)\b(?!\s+(idea|clue))|\b(none|nothing|neither|not (one|any)|"
+                        r"(haven't|have not|hasn't|has not|'ve not|'s not|never) (had|got)|(don't|doesn't|do not|"
+                        r"does not) have)\b", re.I)
 # Asking to go on without answering (the offer after two fallbacks has a "Skip" button).
 SKIP = re.compile(r"\b(skip|next question|rather not (say|answer)|prefer not to (say|answer)|move on)\b", re.I)
 
@@ -143,7 +147,7 @@ class ActionUnderstandTurn(Action):
                 answers["warning_screen"] = "reported"
             elif not_sure:
                 answers["warning_screen"] = "unsure"
-            elif intent == "deny" or denied_something or PLAIN_NO.match(text):
+            elif intent == "deny" or denied_something or DENIES_ALL.search(text):
                 answers["warning_screen"] = "none"
         elif asked in FORM_QUESTIONS and not slots.get(asked) and not_sure:
             answers["unanswered"] = _merged(slots.get("unanswered"), [asked])
@@ -171,7 +175,9 @@ def _frequency_as_said(tracker: Tracker) -> dict[str, Any]:
         return {}
     text = tracker.latest_message.get("text") or ""
     # From the first way of saying how often to the last ("now and again, not often").
-    start, end = said[0].get("start"), said[-1].get("end")
+    starts = [e.get("start") for e in said if isinstance(e.get("start"), int)]
+    ends = [e.get("end") for e in said if isinstance(e.get("end"), int)]
+    start, end = (min(starts), max(ends)) if starts and ends else (None, None)
     if not (isinstance(start, int) and isinstance(end, int)) or text.startswith("/"):
         return {"cramp_frequency_words": None}
     others = [e for e in tracker.latest_message.get("entities") or [] if e.get("entity") != "frequency"]

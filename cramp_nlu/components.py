@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 import warnings
+from collections.abc import Sequence
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -32,7 +33,7 @@ from rasa.utils.tensorflow.models import RasaModel
 from spacy.tokens import Doc, Span
 
 from cramp_nlu.pipeline import RAW_SPANS, ensure_pipeline, pipeline_path, taken_back, term_id
-from cramp_nlu.said_together import ANSWERS_IN_OTHER_WORDS
+from cramp_nlu.said_together import ANSWER_KINDS, ANSWERS_IN_OTHER_WORDS, SAID_TOGETHER
 
 # Role given to an entity the person said they do NOT have ("no swelling").
 # Slot mappings without a role never pick these up.
@@ -172,8 +173,10 @@ class KnowledgeBaseEntityExtractor(GraphComponent, EntityExtractorMixin):
             for step in ("negex", "taken_back_answers", "term_qualifiers"):
                 checked = model.model.get_pipe(step)(checked)
             qualified = checked
-            entities = [self._entity(span) for span in sorted(qualified.ents, key=lambda s: s.start)]
+            quotes = list(doc.spans[SAID_TOGETHER]) if SAID_TOGETHER in doc.spans else []
+            entities = [self._entity(span, quotes) for span in sorted(qualified.ents, key=lambda s: s.start)]
             entities += self._answers_in_other_words(doc, entities)
+            entities = most_often_last(entities)
             others = [e for e in message.get(ENTITIES, []) if e.get("extractor") not in LEARNED_ENTITY_EXTRACTORS]
             message.set(ENTITIES, others + entities, add_to_output=True)
         return messages
@@ -189,16 +192,36 @@ class KnowledgeBaseEntityExtractor(GraphComponent, EntityExtractorMixin):
                 added.append(self._entity(span))
         return added
 
-    def _entity(self, span: Span) -> dict[str, Any]:
+    def _entity(self, span: Span, quotes: Sequence[Span] = ()) -> dict[str, Any]:
+        # An answer said in the person's own words covers all of them ("at most once a
+        # month", not "month"), so that the reply can quote it.
+        said = next((q for q in quotes if span.label_ in ANSWER_KINDS and q.kb_id_ == span.kb_id_
+                     and q.start <= span.start and span.end <= q.end), span)
         return {
             "entity": span.label_,
             "value": span.kb_id_,
-            "start": span.start_char,
-            "end": span.end_char,
+            "start": said.start_char,
+            "end": said.end_char,
             "confidence_entity": 1.0,
             "extractor": self.__class__.__name__,
             **({"role": ABSENT_ROLE} if span._.negex else {}),
         }
+
+
+# How often, least to most: of several ways a message says it, the most often counts
+# ("daily, sometimes twice", "three times a week, sometimes more"): never under-read.
+FREQUENCIES_LEAST_FIRST = ("occasional", "weekly", "frequent")
+
+
+def most_often_last(entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The entities with the most often of their frequencies last: Rasa fills a slot
+    from the last entity of its type."""
+    said = [e for e in entities if e["entity"] == "frequency" and not e.get("role")
+            and e["value"] in FREQUENCIES_LEAST_FIRST]
+    if len(said) < 2:
+        return entities
+    most = max(said, key=lambda e: FREQUENCIES_LEAST_FIRST.index(e["value"]))
+    return [e for e in entities if e is not most] + [most]
 
 
 def _with_entities(doc: Doc, spans: list[Span]) -> Doc:
@@ -312,7 +335,7 @@ class NothingSaidIsNotUnderstood(GraphComponent):
     - keyboard mash or punctuation alone ("jjjjjjj", "???", "la la la"), read
       as anything;
     - a word or two that name nothing it knows ("potato", "what?", "hmm what"),
-      read as a question or out of scope.
+      read as a question, out of scope or "are you a bot" ("huh?").
     A message in which the vocabulary found anything, or that names cramps, is
     left alone. Place it after the FallbackClassifier."""
 
@@ -328,7 +351,7 @@ class NothingSaidIsNotUnderstood(GraphComponent):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"guesses": ["faq", "out_of_scope"], "most_words": 2,
+        return {"guesses": ["faq", "out_of_scope", "bot_challenge"], "most_words": 2,
                 "cramp_words": CRAMP_WORDS}
 
     def process(self, messages: list[Message]) -> list[Message]:
@@ -382,6 +405,7 @@ class DescriptionOverFallback(GraphComponent):
         self.out_of_scope_intent = config["out_of_scope_intent"]
         self.about_the_person = frozenset(config["about_the_person"])
         self.cramp_words = re.compile(config["cramp_words"], re.I)
+        self.correction_words = re.compile(config["correction_words"], re.I)
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -392,7 +416,11 @@ class DescriptionOverFallback(GraphComponent):
                 "about_the_person": ["body_location", "finding", "condition", "medicine_class"],
                 # The person's cramps named without any detail ("hello, cramp problem here",
                 # "asking for my dad, he gets cramps", "I'd like help with my cramps").
-                "cramp_words": CRAMP_WORDS}
+                "cramp_words": CRAMP_WORDS,
+                # A correction of an answer ("I meant at night, the afternoon bit was wrong"),
+                # whatever intent it was read as: the answer is given again with it.
+                "correction_words": r"\b(i meant|meant to say|actually|correction|wrong|mistake|no wait|"
+                                    r"scratch that|sorry,? (it'?s|i)|not (my|the|her|his))\b"}
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
@@ -402,10 +430,12 @@ class DescriptionOverFallback(GraphComponent):
                     if entity.get("extractor") == KnowledgeBaseEntityExtractor.__name__]
             names_cramps = bool(self.cramp_words.search(text)) and not text.startswith("/")
             about_the_person = names_cramps or any(entity["entity"] in self.about_the_person for entity in said)
-            if not (said or names_cramps) or not (
+            corrects = bool(self.correction_words.search(text)) and any(
+                entity["entity"] in ANSWER_KINDS and not entity.get("role") for entity in said)
+            if not corrects and (not (said or names_cramps) or not (
                     intent in self.never_descriptions
                     or (intent == self.question_intent and not asks(text))
-                    or (intent == self.out_of_scope_intent and about_the_person)):
+                    or (intent == self.out_of_scope_intent and about_the_person))):
                 continue
             ranked = {i.get(INTENT_NAME_KEY): i.get(PREDICTED_CONFIDENCE_KEY)
                       for i in message.get(INTENT_RANKING_KEY) or []}

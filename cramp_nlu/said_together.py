@@ -304,9 +304,13 @@ _OCCASIONS = frozenset({"times", "time", "x", "nights", "night", "days", "mornin
 # One word for how often: "nightly", "fortnightly".
 _RATE_WORDS = {"nightly": 7, "daily": 7, "fortnightly": 0.5, "monthly": 7 / 30, "yearly": 7 / 365,
                "annually": 7 / 365}
-_PER = frozenset({"a", "per", "each", "every", "in", "the", "/"})
+_PER = frozenset({"a", "per", "each", "every", "in", "the", "/", "one", "this", "last"})
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "weekend")
 _PERIOD_WEEKS = {"day": 1 / 7, "night": 1 / 7, "week": 1, "wk": 1, "fortnight": 2, "month": 30 / 7,
-                 "year": 365 / 7}
+                 "season": 13, "year": 365 / 7, **{day: 1 for day in _WEEKDAYS}}
+# "most weekends", "most Saturdays": nearly once a week; "most working days": 4 a week.
+_MOST_WEEKLY = frozenset({f"{day}s" for day in _WEEKDAYS} | {"weeks"})
+_MOST_OF = frozenset({"working", "work", "school", "week", "training", "shift"})
 _EVERY_PERIOD = {"night": 7, "nite": 7, "day": 7, "morning": 7, "evening": 7, "other": 3.5}
 _MOST_PERIOD = frozenset({"nights", "nites", "days", "mornings", "evenings"})
 _PERIOD_SPELLINGS = {"nite": "night", "nites": "night"}
@@ -330,6 +334,11 @@ def rates(doc: Doc) -> list[Rate]:
             found.append(Rate(i, i + 1, _RATE_WORDS[word]))
         elif word == "most" and i + 1 < len(tokens) and tokens[i + 1] in _MOST_PERIOD:
             found.append(Rate(i, i + 2, 4))
+        elif word == "most" and i + 1 < len(tokens) and tokens[i + 1] in _MOST_WEEKLY:
+            found.append(Rate(i, i + 2, 0.8))
+        elif (word == "most" and i + 2 < len(tokens) and tokens[i + 1] in _MOST_OF
+              and tokens[i + 2] in _MOST_PERIOD):
+            found.append(Rate(i, i + 3, 4))
         elif word in ("every", "each") and (every := _every(tokens, i)):
             found.append(every)
         else:

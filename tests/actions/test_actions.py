@@ -352,3 +352,11 @@ def test_once_a_level_is_told_a_correction_does_not_lower_it() -> None:
     assert "frequent" not in known_terms({**told, "triage_level": None})  # before anything is told, nothing is kept
     messages, _ = run_assessment(**told)
     assert payloads(messages)[-1] == {"triage_level": "see_doctor"}
+
+
+@pytest.mark.parametrize("text", ["She has none of those", "I've not had any of that", "not one of them",
+                                  "Thankfully none.", "he doesn't have any of them"])
+def test_the_screening_question_is_answered_none_in_any_words(text: str) -> None:
+    _, events = run(ActionUnderstandTurn(), {"text": text, "intent": {"name": "thank"}},
+                    requested_slot="warning_screen", disclaimer_given=True)
+    assert slot_sets(events)["warning_screen"] == "none"

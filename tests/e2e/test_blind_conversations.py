@@ -1,9 +1,11 @@
-"""The gate of issue 15 on the frozen blind conversation set (tests/blind/conversations2_blind.yml).
+"""The gate of issue 15 on the frozen blind conversation sets: conversations2_blind.yml
+(written before the changes) and conversations3_blind.yml (written after them,
+to check that the fixes generalise).
 
 Every conversation is played over REST against the real servers, and after
 every turn the public slots (through the HTTP API), the reply and the question
 asked are checked against what the set expects (tests.blind.play_conversations).
-`build/reports/conversations2.json` holds the figures and every miss.
+`build/reports/<set>.json` holds the figures and every miss.
 
 The gate: at least 95% of slot checks right, at least 95% of the expected
 contents present, no conversation with two fallbacks in a row, and no turn
@@ -20,15 +22,16 @@ from knowledge_base.db import PROJECT_ROOT
 from tests.blind.play_conversations import play
 from tests.e2e.conftest import RunningServer
 
-BLIND_SET = PROJECT_ROOT / "tests" / "blind" / "conversations2_blind.yml"
-REPORT = PROJECT_ROOT / "build" / "reports" / "conversations2.json"
+BLIND = PROJECT_ROOT / "tests" / "blind"
+REPORTS = PROJECT_ROOT / "build" / "reports"
+REPORT = REPORTS / "<set>.json"
 
 
-@pytest.fixture(scope="module")
-def figures(rasa_server: RunningServer) -> dict:
-    result = play(rasa_server.url, rasa_server.token, BLIND_SET)
-    REPORT.parent.mkdir(parents=True, exist_ok=True)
-    REPORT.write_text(json.dumps(result, indent=2, ensure_ascii=False))
+@pytest.fixture(scope="module", params=["conversations2", "conversations3"])
+def figures(request: pytest.FixtureRequest, rasa_server: RunningServer) -> dict:
+    result = play(rasa_server.url, rasa_server.token, BLIND / f"{request.param}_blind.yml")
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    (REPORTS / f"{request.param}.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
     return result
 
 

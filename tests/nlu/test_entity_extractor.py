@@ -131,3 +131,14 @@ def test_a_description_the_intent_classifier_was_unsure_of_is_not_a_fallback(ext
         "describe_cramps")
     assert classified("what's the weather like tomorrow?", "out_of_scope") == "out_of_scope"
     assert classified("i love watching football at night", "out_of_scope") == "out_of_scope"
+
+
+def test_of_several_ways_of_saying_how_often_the_most_often_counts() -> None:
+    from cramp_nlu.components import most_often_last
+
+    said = [{"entity": "frequency", "value": "frequent"}, {"entity": "frequency", "value": "occasional"},
+            {"entity": "body_location", "value": "calf"}]
+    assert most_often_last(said)[-1] == {"entity": "frequency", "value": "frequent"}
+    taken_back = [{"entity": "frequency", "value": "frequent", "role": "absent"},
+                  {"entity": "frequency", "value": "occasional"}]
+    assert most_often_last(taken_back) == taken_back

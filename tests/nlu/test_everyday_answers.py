@@ -114,3 +114,11 @@ def test_a_cold_leg_in_cold_water_is_still_a_cold_leg(nlp: Language) -> None:
 ])
 def test_keyboard_mash_is_told_from_words(text: str, mash: bool) -> None:
     assert keyboard_mash(text) is mash
+
+
+@pytest.mark.parametrize(("text", "frequency"), [
+    ("most weekends", "weekly"), ("most Saturdays", "weekly"), ("most working days", "frequent"),
+    ("maybe two times in one week", "weekly"), ("once a season", "occasional"), ("it's rare", "occasional"),
+])
+def test_how_often_said_with_weekdays_seasons_and_plain_words(nlp: Language, text: str, frequency: str) -> None:
+    assert answers(nlp, text, "frequency")[-1:] == [frequency]
