@@ -55,6 +55,17 @@ def allowed_origins() -> list[str]:
     return os.environ.get("RASA_CORS_ORIGINS", "").split()
 
 
+def origin_allowed(environ: dict[str, Any]) -> bool:
+    """Whether a connection's page may talk to the server: one of RASA_CORS_ORIGINS,
+    or, when none is set, the server's own origin. A client that sends no Origin
+    (not a browser page) is let through to the token check."""
+    origin = environ.get("HTTP_ORIGIN")
+    if not origin:
+        return True
+    scheme = environ.get("HTTP_X_FORWARDED_PROTO") or environ.get("wsgi.url_scheme") or "http"
+    return origin in (allowed_origins() or [f"{scheme}://{environ.get('HTTP_HOST', '')}"])
+
+
 @lru_cache(maxsize=1)
 def session_key() -> bytes:
     """`SOCKETIO_SESSION_KEY`; without it, a key of this process's own, so that
@@ -131,10 +142,12 @@ class ClinicSocketIOInput(SocketIOInput):
         on_new_message = checked_messages(on_new_message, limited=True)
         socketio_webhook = super().blueprint(on_new_message)
         sio = self.sio
-        # Rasa turns engine.io's origin check off ([]) and leaves it to Sanic's
-        # CORS, which browsers do not apply to websockets. None means "this
-        # server's own origin only".
-        sio.eio.cors_allowed_origins = allowed_origins() or None
+        # Sanic's CORS (Rasa's `--cors`, the same RASA_CORS_ORIGINS) gives every
+        # HTTP response, long-polling included, its one Access-Control-Allow-Origin;
+        # engine.io's own CORS would add a second, which browsers refuse ("contains
+        # multiple values"), so it stays off ([]) and the origin is checked below,
+        # on connect, for the websocket and the polling transport alike.
+        sio.eio.cors_allowed_origins = []
         sio.eio.max_http_buffer_size = MAX_PACKET_BYTES
         session_key()  # made (or read) at start, not on the first visitor
         # Per connection: the visitor its token names ("" without tokens), and
@@ -146,7 +159,10 @@ class ClinicSocketIOInput(SocketIOInput):
         # Replaces Rasa's handler: the token must have `exp` and a bounded
         # lifetime, and a bad one is refused without a traceback in the log.
         @sio.on("connect", namespace=self.namespace)
-        async def connect(sid: str, _environ: dict, auth: Any) -> bool:
+        async def connect(sid: str, environ: dict, auth: Any) -> bool:
+            if not origin_allowed(environ):
+                logger.info("Refused a socket.io connection from an origin not in RASA_CORS_ORIGINS.")
+                return False
             if not self.jwt_key:
                 subjects[sid] = ""
                 return True

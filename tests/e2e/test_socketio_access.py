@@ -68,6 +68,33 @@ def test_a_page_from_another_origin_is_refused_even_with_a_token(rasa_server) ->
     assert not connects(rasa_server, "https://evil.example", token)
 
 
+def polling(server: RunningServer, origin: str, token: str | None) -> tuple[list[str], str]:
+    """A socket.io client's default start, HTTP long-polling (as rasa-webchat and
+    Rasa's own widget begin): the engine.io handshake, then socket.io's CONNECT
+    packet in a POST and the answer in the next GET. The handshake's
+    Access-Control-Allow-Origin headers, and the answer ("40" accepted, "44" refused)."""
+    base = f"{server.url}/socket.io/?EIO=4&transport=polling"
+    headers = {"Origin": origin}
+    with urllib.request.urlopen(urllib.request.Request(base, headers=headers), timeout=10) as response:
+        allow = response.headers.get_all("Access-Control-Allow-Origin") or []
+        sid = json.loads(response.read().decode()[1:])["sid"]
+    packet = ("40" + json.dumps({"token": token} if token else {})).encode()
+    urllib.request.urlopen(urllib.request.Request(f"{base}&sid={sid}", data=packet, method="POST",
+                                                  headers={**headers, "Content-Type": "text/plain"}), timeout=10)
+    with urllib.request.urlopen(urllib.request.Request(f"{base}&sid={sid}", headers=headers), timeout=10) as response:
+        return allow, response.read().decode()
+
+
+def test_long_polling_gets_one_allow_origin_header_and_the_same_checks(rasa_server, allowed_origin) -> None:
+    token = visitor_token(rasa_server.channel_env["SOCKETIO_JWT_KEY"])
+    allow, answer = polling(rasa_server, allowed_origin, token)
+    assert allow == [allowed_origin]  # exactly one: browsers refuse a doubled header
+    assert answer.startswith("40")
+    allow, answer = polling(rasa_server, "https://evil.example", token)
+    assert allow == [] and answer.startswith("44")
+    assert polling(rasa_server, allowed_origin, None)[1].startswith("44")  # the token is checked too
+
+
 def test_the_rest_api_allows_only_the_configured_origins(rasa_server, allowed_origin) -> None:
     def allow_origin_header(origin: str) -> str | None:
         request = urllib.request.Request(f"{rasa_server.url}/", headers={"Origin": origin})
