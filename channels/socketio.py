@@ -55,15 +55,16 @@ def allowed_origins() -> list[str]:
     return os.environ.get("RASA_CORS_ORIGINS", "").split()
 
 
-def origin_allowed(environ: dict[str, Any]) -> bool:
+def origin_allowed(request: dict[str, Any]) -> bool:
     """Whether a connection's page may talk to the server: one of RASA_CORS_ORIGINS,
-    or, when none is set, the server's own origin. A client that sends no Origin
-    (not a browser page) is let through to the token check."""
-    origin = environ.get("HTTP_ORIGIN")
+    or, when none is set, the server's own origin. `request` is the connection's
+    WSGI-style request (socket.io's `environ`, HTTP headers as HTTP_*). A client
+    that sends no Origin (not a browser page) is let through to the token check."""
+    origin = request.get("HTTP_ORIGIN")
     if not origin:
         return True
-    scheme = environ.get("HTTP_X_FORWARDED_PROTO") or environ.get("wsgi.url_scheme") or "http"
-    return origin in (allowed_origins() or [f"{scheme}://{environ.get('HTTP_HOST', '')}"])
+    scheme = request.get("HTTP_X_FORWARDED_PROTO") or request.get("wsgi.url_scheme") or "http"
+    return origin in (allowed_origins() or [f"{scheme}://{request.get('HTTP_HOST', '')}"])
 
 
 @lru_cache(maxsize=1)
@@ -206,12 +207,16 @@ class ClinicSocketIOInput(SocketIOInput):
             else:
                 sender_id = sid
             output = ClinicSocketIOOutput(sio, self.bot_message_evt)
-            message = data.get("message", "")
+            message = data.get("message")
+            if message is None:
+                return  # nobody typed it: a widget's start with no `initPayload` (rasa-webchat's default)
             message = message if isinstance(message, str) else ""
             if not connection_rate.allow(sid):
                 await slow_down(output, sender_id, message)
                 return
-            metadata = data.get(self.metadata_key) or {}
+            # The configured key (`metadata_key`), or `customData`, as rasa-webchat and
+            # Rasa's own widget send it.
+            metadata = data.get(self.metadata_key) or data.get("customData") or {}
             if isinstance(metadata, str):
                 try:
                     metadata = json.loads(metadata)

@@ -252,3 +252,23 @@ def test_metadata_is_cut_to_the_allow_list_and_an_oversized_packet_closes_the_so
     assert [event["text"] for event in user_events] == ["hi"]
     assert {key: user_events[0]["metadata"].get(key) for key in ("page", "language", "injected")} == {
         "page": "/leg-cramps", "language": "en", "injected": None}
+
+
+def test_buttons_arrive_as_quick_replies_images_as_attachments_and_the_emergency_as_text(
+        rasa_server, client_for) -> None:
+    # What widgets other than ours read: rasa-webchat and Rasa's own widget.
+    client = client_for()
+    session = client.request_session()
+    client.say("I get cramps in my calves at night")
+    asked = [m for m in client.replies() if m.get("quick_replies")]
+    assert {"content_type": "text", "title": "None of these", "payload": "/deny"} in asked[-1]["quick_replies"]
+    client.say("my calf is swollen and I can't breathe")
+    assert any(m.get("text", "").startswith("⚠️ Call 911 now") for m in client.replies())  # text, not only a banner
+    request = urllib.request.Request(
+        f"{rasa_server.url}/conversations/{session}/tracker/events?token={rasa_server.token}"
+        "&execute_side_effects=true&output_channel=socketio",
+        data=json.dumps([{"event": "bot", "data": {"image": "https://clinic.example/calf-stretch.png"}}]).encode(),
+        method="POST", headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(request, timeout=30).close()
+    assert {"attachment": {"type": "image", "payload": {"src": "https://clinic.example/calf-stretch.png"}}} in [
+        {key: m[key] for key in ("attachment",) if key in m} for m in client.replies()]
