@@ -160,6 +160,8 @@ FILLERS = frozenset({"maybe", "like", "about", "around", "roughly", "probably", 
                      "um", "er", "erm", "hmm", "well", "honestly", "tbh", "lol", "i", "guess", "think", "say",
                      "i'd", "id", "it's", "its", "it", "is", "they", "happen", "happens", "come", "sorry", "meant",
                      "actually", "wait", "no", "oh", "more", "ok", "okay", "really", "so", "and", "but", "or"})
+# At the end, "or so" and "or more" say something.
+TRAILING_FILLERS = FILLERS - {"so", "or", "more"}
 MOST_WORDS_AS_SAID = 10
 SHORT_ANSWER_WORDS = 8
 
@@ -177,9 +179,9 @@ def _frequency_as_said(tracker: Tracker) -> dict[str, Any]:
     # From the first way of saying how often to the last ("now and again, not often").
     starts = [e.get("start") for e in said if isinstance(e.get("start"), int)]
     ends = [e.get("end") for e in said if isinstance(e.get("end"), int)]
-    start, end = (min(starts), max(ends)) if starts and ends else (None, None)
-    if not (isinstance(start, int) and isinstance(end, int)) or text.startswith("/"):
+    if not starts or not ends or text.startswith("/"):
         return {"cramp_frequency_words": None}
+    start, end = min(starts), max(ends)
     others = [e for e in tracker.latest_message.get("entities") or [] if e.get("entity") != "frequency"]
     if len(text.split()) <= SHORT_ANSWER_WORDS and not others:  # kept whole: "once a week, give or take"
         segment = text
@@ -191,7 +193,7 @@ def _frequency_as_said(tracker: Tracker) -> dict[str, Any]:
     words = segment.strip(" .!?,;").split()
     while words and words[0].lower().strip(".,") in FILLERS:
         words.pop(0)
-    while words and words[-1].lower().strip(".,") in FILLERS - {"so", "or", "more"}:  # "or so", "or more"
+    while words and words[-1].lower().strip(".,") in TRAILING_FILLERS:
         words.pop()
     phrase = " ".join(words) if 0 < len(words) <= MOST_WORDS_AS_SAID else text[start:end].strip()
     return {"cramp_frequency_words": phrase or None}

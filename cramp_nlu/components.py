@@ -172,9 +172,8 @@ class KnowledgeBaseEntityExtractor(GraphComponent, EntityExtractorMixin):
             checked = _with_entities(doc, spans)
             for step in ("negex", "taken_back_answers", "term_qualifiers"):
                 checked = model.model.get_pipe(step)(checked)
-            qualified = checked
             quotes = list(doc.spans[SAID_TOGETHER]) if SAID_TOGETHER in doc.spans else []
-            entities = [self._entity(span, quotes) for span in sorted(qualified.ents, key=lambda s: s.start)]
+            entities = [self._entity(span, quotes) for span in sorted(checked.ents, key=lambda s: s.start)]
             entities += self._answers_in_other_words(doc, entities)
             entities = most_often_last(entities)
             others = [e for e in message.get(ENTITIES, []) if e.get("extractor") not in LEARNED_ENTITY_EXTRACTORS]
@@ -185,9 +184,11 @@ class KnowledgeBaseEntityExtractor(GraphComponent, EntityExtractorMixin):
         """Answers said in words a sign or a qualifier holds (cramp_nlu.said_together:
         ANSWERS_IN_OTHER_WORDS), the first of each kind the message gives no other way."""
         given = {entity["entity"] for entity in entities if not entity.get("role")}
+        held = doc.spans[ANSWERS_IN_OTHER_WORDS] if ANSWERS_IN_OTHER_WORDS in doc.spans else ()
+        words = [token.lower_ for token in doc] if held else []
         added = []
-        for span in doc.spans[ANSWERS_IN_OTHER_WORDS] if ANSWERS_IN_OTHER_WORDS in doc.spans else ():
-            if span.label_ not in given and not taken_back(doc, span.start, span.end):
+        for span in held:
+            if span.label_ not in given and not taken_back(words, span.start, span.end):
                 given.add(span.label_)
                 added.append(self._entity(span))
         return added
@@ -222,6 +223,12 @@ def most_often_last(entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return entities
     most = max(said, key=lambda e: FREQUENCIES_LEAST_FIRST.index(e["value"]))
     return [e for e in entities if e is not most] + [most]
+
+
+def vocabulary_entities(message: Message) -> list[dict[str, Any]]:
+    """The entities the knowledge base's vocabulary found in a message (not DIET's)."""
+    return [entity for entity in message.get(ENTITIES) or []
+            if entity.get("extractor") == KnowledgeBaseEntityExtractor.__name__]
 
 
 def _with_entities(doc: Doc, spans: list[Span]) -> Doc:
@@ -357,9 +364,7 @@ class NothingSaidIsNotUnderstood(GraphComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
-            said = [entity for entity in message.get(ENTITIES) or []
-                    if entity.get("extractor") == KnowledgeBaseEntityExtractor.__name__]
-            if not text or text.startswith("/") or said or self.cramp_words.search(text):
+            if not text or text.startswith("/") or vocabulary_entities(message) or self.cramp_words.search(text):
                 continue
             intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
             if keyboard_mash(text) or (intent in self.guesses and len(text.split()) <= self.most_words):
@@ -426,8 +431,7 @@ class DescriptionOverFallback(GraphComponent):
         for message in messages:
             intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
             text = message.get(TEXT) or ""
-            said = [entity for entity in message.get(ENTITIES) or []
-                    if entity.get("extractor") == KnowledgeBaseEntityExtractor.__name__]
+            said = vocabulary_entities(message)
             names_cramps = bool(self.cramp_words.search(text)) and not text.startswith("/")
             about_the_person = names_cramps or any(entity["entity"] in self.about_the_person for entity in said)
             corrects = bool(self.correction_words.search(text)) and any(

@@ -243,15 +243,16 @@ class TakenBackAnswers:
     never fills a slot: see ANSWER_KINDS."""
 
     def __call__(self, doc: Doc) -> Doc:
+        words = [token.lower_ for token in doc]
         for span in doc.ents:
-            if span.label_ in ANSWER_KINDS and not span._.negex and taken_back(doc, span.start, span.end):
+            if span.label_ in ANSWER_KINDS and not span._.negex and taken_back(words, span.start, span.end):
                 span._.negex = True
         return doc
 
 
-def taken_back(doc: Doc, start: int, end: int) -> bool:
-    """Whether the words from `start` to `end` are an answer taken back (see ANSWER_KINDS)."""
-    words = [token.lower_ for token in doc]
+def taken_back(words: list[str], start: int, end: int) -> bool:
+    """Whether the words (a doc's, lower case) from `start` to `end` are an answer
+    taken back (see ANSWER_KINDS)."""
     i = start
     while i > 0 and words[i - 1] in _BETWEEN:
         i -= 1

@@ -19,17 +19,14 @@ import pytest
 
 from bench.run import free_port
 from knowledge_base.db import PROJECT_ROOT
-from tests.e2e.conftest import RunningServer, serving
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_MISSING, PHONE, RunningServer, serving
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-PHONE = {"width": 390, "height": 844}
 WEBCHAT = PROJECT_ROOT / "web" / "node_modules" / "rasa-webchat" / "lib" / "index.js"
 # Copied to docs/rasa-webchat-emergency-phone.png for the README.
 SCREENSHOT = PROJECT_ROOT / "build" / "reports" / "rasa-webchat-emergency-phone.png"
 
 if not Path(CHROMIUM).exists():
-    pytest.skip("Debian's Chromium is not installed (`apt-get install chromium`; CI installs it in .ci/run)",
-                allow_module_level=True)
+    pytest.skip(CHROMIUM_MISSING, allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is installed by `make install`")
 
 PAGE = """<!doctype html>
@@ -79,17 +76,6 @@ def webchat_page(webchat_server: RunningServer, page_port: int,
                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with page_served_on(page_port, webchat_server.url, tmp_path_factory.mktemp("webchat-page")) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"])
-        yield browser
-        browser.close()
 
 
 def open_page(browser, url: str, errors: list[str]):

@@ -5,7 +5,6 @@ socket.io channel, with the JWT the demo page mints."""
 from __future__ import annotations
 
 import json
-import shutil
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,27 +12,13 @@ from pathlib import Path
 import pytest
 
 from knowledge_base.db import PROJECT_ROOT
-from tests.e2e.conftest import WidgetPage
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_MISSING, PHONE, WidgetPage
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-PHONE = {"width": 390, "height": 844}
 SCREENSHOT = PROJECT_ROOT / "build" / "reports" / "widget-emergency-phone.png"
 
 if not Path(CHROMIUM).exists():
-    pytest.skip("Debian's Chromium is not installed (`apt-get install chromium`; CI installs it in .ci/run)",
-                allow_module_level=True)
+    pytest.skip(CHROMIUM_MISSING, allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is installed by `make install`")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"])
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
