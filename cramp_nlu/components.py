@@ -342,7 +342,8 @@ class NothingSaidIsNotUnderstood(GraphComponent):
     - keyboard mash or punctuation alone ("jjjjjjj", "???", "la la la"), read
       as anything;
     - a word or two that name nothing it knows ("potato", "what?", "hmm what"),
-      read as a question, out of scope or "are you a bot" ("huh?").
+      read as a question, out of scope or "are you a bot" ("huh?");
+    - a greeting without a greeting's words ("purple monkey dishwasher").
     A message in which the vocabulary found anything, or that names cramps, is
     left alone. Place it after the FallbackClassifier."""
 
@@ -354,12 +355,18 @@ class NothingSaidIsNotUnderstood(GraphComponent):
     def __init__(self, config: dict[str, Any]) -> None:
         self.guesses = frozenset(config["guesses"])
         self.most_words = config["most_words"]
+        self.greeting = config["greeting"]
+        self.greeting_words = re.compile(config["greeting_words"], re.I)
         self.cramp_words = re.compile(config["cramp_words"], re.I)
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {"guesses": ["faq", "out_of_scope", "bot_challenge"], "most_words": 2,
-                "cramp_words": CRAMP_WORDS}
+                "cramp_words": CRAMP_WORDS,
+                # A greeting has a greeting's words ("purple monkey dishwasher" is none).
+                "greeting": "greet",
+                "greeting_words": r"\b(hi+|hello+|hey+|hiya|howdy|yo|greetings|good (morning|afternoon|evening|day)|"
+                                  r"morning|evening|afternoon|hallo|helo|heya|sup|g'?day|namaste|salut)\b"}
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
@@ -367,7 +374,8 @@ class NothingSaidIsNotUnderstood(GraphComponent):
             if not text or text.startswith("/") or vocabulary_entities(message) or self.cramp_words.search(text):
                 continue
             intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
-            if keyboard_mash(text) or (intent in self.guesses and len(text.split()) <= self.most_words):
+            if (keyboard_mash(text) or (intent in self.guesses and len(text.split()) <= self.most_words)
+                    or (intent == self.greeting and not self.greeting_words.search(text))):
                 message.set(INTENT, {INTENT_NAME_KEY: NLU_FALLBACK, PREDICTED_CONFIDENCE_KEY: 1.0},
                             add_to_output=True)
         return messages

@@ -307,7 +307,9 @@ _RATE_WORDS = {"nightly": 7, "daily": 7, "fortnightly": 0.5, "monthly": 7 / 30, 
 _PER = frozenset({"a", "per", "each", "every", "in", "the", "/", "one", "this", "last"})
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "weekend")
 _PERIOD_WEEKS = {"day": 1 / 7, "night": 1 / 7, "week": 1, "wk": 1, "fortnight": 2, "month": 30 / 7,
-                 "season": 13, "year": 365 / 7, **{day: 1 for day in _WEEKDAYS}}
+                 "season": 13, "year": 365 / 7, **{day: 1 for day in _WEEKDAYS},
+                 # "a few times each summer": a season comes once a year
+                 **{season: 365 / 7 for season in ("summer", "winter", "spring", "autumn")}}
 # "most weekends", "most Saturdays": nearly once a week; "most working days": 4 a week.
 _MOST_WEEKLY = frozenset({f"{day}s" for day in _WEEKDAYS} | {"weeks"})
 _MOST_OF = frozenset({"working", "work", "school", "week", "training", "shift"})

@@ -119,6 +119,24 @@ def test_keyboard_mash_is_told_from_words(text: str, mash: bool) -> None:
 @pytest.mark.parametrize(("text", "frequency"), [
     ("most weekends", "weekly"), ("most Saturdays", "weekly"), ("most working days", "frequent"),
     ("maybe two times in one week", "weekly"), ("once a season", "occasional"), ("it's rare", "occasional"),
+    ("a few times each summer", "occasional"),
 ])
 def test_how_often_said_with_weekdays_seasons_and_plain_words(nlp: Language, text: str, frequency: str) -> None:
     assert answers(nlp, text, "frequency")[-1:] == [frequency]
+
+
+def test_every_greeting_the_assistant_learnt_has_a_greeting_word() -> None:
+    # NothingSaidIsNotUnderstood reads a "greeting" without one as not understood.
+    import re
+
+    import yaml
+
+    from cramp_nlu.components import NothingSaidIsNotUnderstood
+    from knowledge_base.db import PROJECT_ROOT
+
+    words = re.compile(NothingSaidIsNotUnderstood.get_default_config()["greeting_words"], re.I)
+    blocks = yaml.safe_load((PROJECT_ROOT / "data" / "nlu" / "chitchat.yml").read_text())["nlu"]
+    greetings = [line[2:] for block in blocks if block.get("intent") == "greet"
+                 for line in block["examples"].splitlines() if line.startswith("- ")]
+    assert len(greetings) > 10 and [g for g in greetings if not words.search(g)] == []
+    assert not words.search("purple monkey dishwasher")
