@@ -11,10 +11,11 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet, UserUtteranceRev
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
-from actions import replies
-from actions.clinic import clinic_from_environment
-from knowledge_base import queries
+from knowledge_base import queries, replies
 from knowledge_base.db import shared_engine
+from knowledge_base.loader import KnowledgeBaseError
+from knowledge_base.wording import wording
+from runtime.settings import settings
 
 # Slots holding one term id, and slots holding a list of them (with the entity
 # type that fills each list).
@@ -43,12 +44,13 @@ SKIP = re.compile(r"\b(skip|next question|rather not (say|answer)|prefer not to 
 
 
 # rasa_sdk imports this module at start: refuse to start on a missing, empty
-# or outdated knowledge base rather than fail on the first patient.
+# or outdated knowledge base, or unreadable wording, rather than fail on the first patient.
 try:
     queries.require_ready()
+    wording()
     with Session(shared_engine()) as _session:
-        queries.region_info(_session, clinic_from_environment().region)
-except queries.KnowledgeBaseNotReady as not_ready:
+        queries.region_info(_session, settings().clinic.region)
+except (queries.KnowledgeBaseNotReady, KnowledgeBaseError) as not_ready:
     raise SystemExit(f"The action server cannot start: {not_ready}") from not_ready
 
 
@@ -107,7 +109,7 @@ class ActionUnderstandTurn(Action):
         told = None
         if terms:
             with Session(shared_engine()) as session:
-                result = queries.triage(session, terms, clinic_from_environment().region)
+                result = queries.triage(session, terms, settings().clinic.region)
                 act_now = result.level in replies.ACT_NOW_LEVELS and queries.is_more_severe(
                     session, result.level, slots.get("announced_level"))
             updates["red_flags"] = result.findings
@@ -122,7 +124,7 @@ class ActionUnderstandTurn(Action):
         updates[FALLBACKS_BEFORE] = float(slots.get(FALLBACKS_IN_A_ROW) or 0)
         updates[FALLBACKS_IN_A_ROW] = 0.0
         if not slots.get("disclaimer_given") and told != "emergency":
-            dispatcher.utter_message(text=replies.DISCLAIMER)
+            dispatcher.utter_message(text=replies.disclaimer())
             updates["disclaimer_given"] = True
         return [SlotSet(slot, value) for slot, value in updates.items()
                 if value != tracker.get_slot(slot) and not (value == 0 and tracker.get_slot(slot) is None)]
@@ -306,7 +308,7 @@ class ActionNotUnderstood(Action):
     def reply(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         in_a_row = int(tracker.get_slot(FALLBACKS_BEFORE) or 0) + 1
         events: list[EventType] = [SlotSet(FALLBACKS_IN_A_ROW, float(in_a_row))]
-        clinic = clinic_from_environment()
+        clinic = settings().clinic
         asked = tracker.get_slot("requested_slot") if tracker.active_loop.get("name") else None
         if asked and in_a_row >= 3:
             dispatcher.utter_message(response="utter_question_skipped")
@@ -396,7 +398,7 @@ class ActionAssessCramps(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         terms = known_terms(tracker.current_slot_values())
-        clinic = clinic_from_environment()
+        clinic = settings().clinic
         with Session(shared_engine()) as session:
             guard = queries.safeguards(session, terms, clinic.region)
             result = guard.triage
@@ -411,21 +413,22 @@ class ActionAssessCramps(Action):
                 cautions = replies.cautions_reply(guard)
                 if cautions:
                     dispatcher.utter_message(text=cautions)
-                for heading, kind in (("During a cramp:", "relief"), ("To prevent the next one:", "prevention")):
+                for kind in ("relief", "prevention"):
                     steps = queries.advice_for(session, kind, terms, limit=3, guard=guard, region=clinic.region)
-                    dispatcher.utter_message(text=replies.steps_reply(heading, steps))
+                    dispatcher.utter_message(text=replies.steps_reply(kind, steps))
                 dispatcher.utter_message(text=replies.closing_reply(result),
                                          buttons=self._buttons(result.level, tracker), json_message=payload)
         return [SlotSet("red_flags", result.findings), SlotSet("triage_level", result.level)]
 
     @staticmethod
     def _buttons(level: str, tracker: Tracker) -> list[dict[str, str]]:
-        buttons = [{"title": "More on prevention", "payload": "How can I prevent leg cramps?"},
-                   {"title": "When to see a doctor", "payload": "When should I see a doctor about leg cramps?"}]
+        say = wording().say
+        buttons = [{"title": say("button_prevention"), "payload": "How can I prevent leg cramps?"},
+                   {"title": say("button_see_doctor"), "payload": "When should I see a doctor about leg cramps?"}]
         if tracker.get_slot("medicines"):
-            buttons.append({"title": "Medicines and cramps", "payload": "Can my medicines cause leg cramps?"})
+            buttons.append({"title": say("button_medicines"), "payload": "Can my medicines cause leg cramps?"})
         if level == "see_doctor":
-            buttons.insert(0, {"title": "Book an appointment", "payload": "/book_appointment"})
+            buttons.insert(0, {"title": say("button_book"), "payload": "/book_appointment"})
         return buttons
 
 
@@ -441,7 +444,7 @@ class ActionReliefNow(Action):
         # The calf is where most cramps are; its stretch is the best guess when we don't know.
         where = tracker.get_slot("cramp_location") or "calf"
         terms = [where, *known_terms(tracker.current_slot_values())]
-        region = clinic_from_environment().region
+        region = settings().clinic.region
         with Session(shared_engine()) as session:
             guard = queries.safeguards(session, terms, region)
             steps = queries.advice_for(session, "relief", terms, limit=3, guard=guard, region=region)
@@ -462,7 +465,7 @@ class ActionAnswerFaq(Action):
         key = (selected.get("response") or {}).get("intent_response_key") or ""
         terms = known_terms(tracker.current_slot_values())
         with Session(shared_engine()) as session:
-            entry = queries.faq_answer(session, key.removeprefix("faq/"), terms, clinic_from_environment().region)
+            entry = queries.faq_answer(session, key.removeprefix("faq/"), terms, settings().clinic.region)
         if entry is None:
             dispatcher.utter_message(response="utter_default")
             return []
@@ -483,5 +486,5 @@ class ActionOfferBooking(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        dispatcher.utter_message(text=replies.booking_reply(clinic_from_environment()))
+        dispatcher.utter_message(text=replies.booking_reply(settings().clinic))
         return []

@@ -20,7 +20,8 @@ from pathlib import Path
 
 from bench.conversations import OURS
 from bench.load import run_level
-from bench.run import RESULTS, VENV_BIN, backend, server_environment, serving
+from bench.run import RESULTS, VENV_BIN, backend, serving
+from harness import server_environment
 from knowledge_base.db import PROJECT_ROOT
 
 # A frame in py-spy's raw output: "function (path/to/file.py:line)".
@@ -75,9 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit("py-spy is not installed in .venv; run `make install`.")
     args.out.mkdir(parents=True, exist_ok=True)
     name = os.environ.get("BENCH_BACKEND", "sqlite")
-    store_env, store_url, clean_up = backend(name)
-    env = {**server_environment(), **store_env, "TRACKER_STORE_URL": store_url}
-    try:
+    with backend(name) as (store_env, store_url):
+        env = {**server_environment(), **store_env, "TRACKER_STORE_URL": store_url}
         raw_stacks = PROJECT_ROOT / "build" / "profile"
         raw_stacks.mkdir(parents=True, exist_ok=True)
         with serving(PROJECT_ROOT, PROJECT_ROOT / "models" / "leg-cramps.tar.gz", PROJECT_ROOT / "endpoints.yml",
@@ -98,8 +98,6 @@ def main(argv: list[str] | None = None) -> int:
                 text += [f"{share:5.1f}%  {function}" for share, function in rows]
                 (args.out / f"profile-{server}.txt").write_text("\n".join(text) + "\n")
                 print("\n".join(text[:22]), flush=True)
-    finally:
-        clean_up()
     print(f"profiles in {args.out}", flush=True)
     return 0
 

@@ -14,34 +14,25 @@ import asyncio
 import json
 import os
 import platform
-import shutil
-import signal
 import subprocess
 import tempfile
 import time
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench.conversations import BASELINE, LONG, OURS, Script
 from bench.load import run_level, run_long_conversation
+from harness import free_port, in_schema, postgres_schema, server_environment, start_group, stop_group
 from knowledge_base.db import PROJECT_ROOT
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
 VENV_BIN = PROJECT_ROOT / ".venv" / "bin"
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 REDIS = "redis://127.0.0.1:6379/3"
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -88,15 +79,6 @@ def _answered(url: str) -> bool:
         return False
 
 
-def _stop(process: subprocess.Popen | None) -> None:
-    if process and process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-
-
 @contextmanager
 def serving(workdir: Path, model: Path, endpoints: Path, env: dict[str, str], log: Path,
             with_actions: bool) -> Iterator[Served]:
@@ -104,22 +86,19 @@ def serving(workdir: Path, model: Path, endpoints: Path, env: dict[str, str], lo
     processes to the first answered message."""
     rasa_port, action_port = free_port(), free_port()
     env = {**env, "ACTION_PORT": str(action_port)}
-    output = log.open("w")
+    log.write_text("")
     started = time.monotonic()
     actions = None
     if with_actions:
-        actions = subprocess.Popen([str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port",
-                                    str(action_port)], cwd=PROJECT_ROOT, env={**env, "SANIC_HOST": "127.0.0.1"},
-                                   stdout=output,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        actions = start_group([str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port",
+                               str(action_port)], PROJECT_ROOT, {**env, "SANIC_HOST": "127.0.0.1"}, log)
     # Ours as `make serve` starts it (channels.server); the baseline as `rasa run`.
     runner = [str(VENV_BIN / "python"), "-m", "channels.server"] if with_actions else [str(VENV_BIN / "rasa"), "run"]
     command = [*runner, "--interface", "127.0.0.1", "--port", str(rasa_port), "--model", str(model),
                "--endpoints", str(endpoints)]
     if with_actions:
         command += ["--credentials", str(PROJECT_ROOT / "credentials.yml")]
-    rasa = subprocess.Popen(command, cwd=workdir, env=env, stdout=output, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    rasa = start_group(command, workdir, env, log)
     url = f"http://127.0.0.1:{rasa_port}"
     try:
         while not _answered(url):
@@ -130,9 +109,8 @@ def serving(workdir: Path, model: Path, endpoints: Path, env: dict[str, str], lo
             time.sleep(0.2)
         yield Served(url, round(time.monotonic() - started, 1), rasa, actions)
     finally:
-        _stop(rasa)
-        _stop(actions)
-        output.close()
+        stop_group(rasa)
+        stop_group(actions)
 
 
 def measure(served: Served, scripts: list[Script], levels: list[int], seconds: float) -> dict:
@@ -156,23 +134,15 @@ def measure(served: Served, scripts: list[Script], levels: list[int], seconds: f
     return {"cold_start_s": served.cold_start_s, "memory": memory, "levels": summaries}
 
 
-def backend(name: str) -> tuple[dict[str, str], str, Callable[[], None]]:
-    """Environment for the stores, the tracker store URL, and a clean-up."""
+@contextmanager
+def backend(name: str) -> Iterator[tuple[dict[str, str], str]]:
+    """Environment for the stores and the tracker store URL, cleaned up after the block."""
     if name != "postgres":
-        folder = Path(tempfile.mkdtemp(prefix="bench-store-"))
-        return {}, f"sqlite:///{folder / 'conversations.sqlite3'}", lambda: shutil.rmtree(folder, True)
-    import sqlalchemy as sa
-
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(POSTGRES)
-    with admin.begin() as connection:
-        connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
-
-    def drop() -> None:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-
-    return {"REDIS_URL": REDIS}, f"{POSTGRES}?options=-csearch_path%3D{schema}", drop
+        with tempfile.TemporaryDirectory(prefix="bench-store-") as folder:
+            yield {}, f"sqlite:///{Path(folder) / 'conversations.sqlite3'}"
+        return
+    with postgres_schema("bench", POSTGRES) as schema:
+        yield {"REDIS_URL": REDIS}, in_schema(POSTGRES, schema)
 
 
 def train_from_scratch(env: dict[str, str]) -> float:
@@ -202,14 +172,6 @@ def baseline_endpoints(path: Path, tracker_store_url: str) -> Path:
     return path
 
 
-def server_environment() -> dict[str, str]:
-    """The servers' environment: the caller's, quiet, without telemetry (the tests' servers use it too)."""
-    # Without RASA_AUTH_TOKEN: the benchmark's REST calls carry none (the servers' API stays off).
-    environment = {name: value for name, value in os.environ.items() if name != "RASA_AUTH_TOKEN"}
-    return {"ACTION_SERVER_SECRET": "", **environment, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
-            "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "PYTHONWARNINGS": "ignore::DeprecationWarning"}
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run")
     parser.add_argument("--levels", type=int, nargs="+", default=[1, 5, 20, 50])
@@ -225,8 +187,7 @@ def main(argv: list[str] | None = None) -> int:
                                 "platform": platform.platform(), "python_loop_s_before": python_loop_seconds()},
                     "backend": name, "seconds_per_level": args.seconds, "levels": args.levels}
 
-    store_env, store_url, clean_up = backend(name)
-    try:
+    with backend(name) as (store_env, store_url):
         env_ours = {**env, **store_env, "TRACKER_STORE_URL": store_url}
         print(f"ours ({name}):", flush=True)
         with serving(PROJECT_ROOT, PROJECT_ROOT / "models" / "leg-cramps.tar.gz", PROJECT_ROOT / "endpoints.yml",
@@ -246,8 +207,6 @@ def main(argv: list[str] | None = None) -> int:
                              with_actions=False) as served:
                     report["baseline"] = measure(served, BASELINE, args.levels, args.seconds)
                 report["baseline"]["init_and_training_s"] = trained_in
-    finally:
-        clean_up()
     report["machine"]["python_loop_s_after"] = python_loop_seconds()
     from bench.report import write_report
 

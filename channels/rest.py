@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hmac
 import json
-import os
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any
@@ -21,7 +20,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.turns import checked_messages
+from runtime.settings import settings
+from turns.messages import checked_messages
 
 # Rasa's SQL tracker store keeps sender ids in a 255-character column.
 MAX_SENDER_CHARACTERS = 255
@@ -57,7 +57,7 @@ def token_given(request: Request) -> str:
 class ClinicRestInput(RestInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         rest_webhook = super().blueprint(checked_messages(on_new_message))
-        token = os.environ.get("RASA_AUTH_TOKEN") or ""
+        token = settings().auth_token or ""
 
         @rest_webhook.middleware("request")
         async def refuse_malformed(request: Request) -> HTTPResponse | None:

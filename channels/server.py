@@ -1,14 +1,17 @@
-"""Starts the Rasa server as `rasa run` does (same options), with what
-`rasa run` cannot do from its command line:
+"""Starts the Rasa server as `rasa run` does (same options), or `rasa shell`
+for staff, with what Rasa's command line cannot do:
 
+- the settings are read and checked first (runtime.settings), and the Rasa
+  adapter is applied (rasa_adapter.apply), before Rasa loads anything;
 - the HTTP API's token is read from RASA_AUTH_TOKEN, never passed as an
   argument (`ps` shows every process's arguments to every user); the API is
-  on only when the token is set;
+  on only when the token is set (`run` only: the shell's server is local);
 - channels.http_api's rules for the API (the token as a Bearer header, no
   model changes, percent-encoded conversation ids);
 - log records on one line (runtime.logs).
 
-    python -m channels.server --interface 127.0.0.1 --port 5005 --model M --credentials C --endpoints E
+    python -m channels.server [run] --interface 127.0.0.1 --port 5005 --model M --credentials C --endpoints E
+    python -m channels.server shell --model M --endpoints E --port 5006
 """
 
 from __future__ import annotations
@@ -24,20 +27,29 @@ from rasa.utils.common import configure_logging_and_warnings
 from rasa.utils.io import configure_colored_logging
 from rasa.utils.log_utils import configure_structlog
 
+import rasa_adapter
 from channels.http_api import http_api_guard
 from runtime.logs import one_line_records
+from runtime.settings import settings
 
 TOKEN_VARIABLE = "RASA_AUTH_TOKEN"
+COMMANDS = ("run", "shell")
 
 
 def main(argv: list[str] | None = None) -> None:
-    if any(option.startswith("--auth-token") for option in argv or sys.argv[1:]):
+    arguments = sys.argv[1:] if argv is None else argv
+    if any(argument.startswith("--auth-token") for argument in arguments):
         sys.exit(f"Give the HTTP API's token as {TOKEN_VARIABLE}, not on the command line.")
-    args = create_argument_parser().parse_args(["run", *(sys.argv[1:] if argv is None else argv)])
-    token = os.environ.get(TOKEN_VARIABLE) or None
-    args.enable_api = token is not None
-    args.auth_token = token
-    args.server_listeners = [(http_api_guard(token), "before_server_start")]
+    command = arguments[0] if arguments and arguments[0] in COMMANDS else "run"
+    if arguments and arguments[0] in COMMANDS:
+        arguments = arguments[1:]
+    current = settings()
+    rasa_adapter.apply(action_server_timeout=current.action_server_timeout)
+    args = create_argument_parser().parse_args([command, *arguments])
+    if command == "run":
+        args.enable_api = current.auth_token is not None
+        args.auth_token = current.auth_token
+        args.server_listeners = [(http_api_guard(current.auth_token), "before_server_start")]
     # What rasa.__main__.main does before running a command (without telemetry, which is off).
     configure_logging_and_warnings(args.loglevel, args.logging_config_file, warn_only_once=True,
                                    filter_repeated_logs=True)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -26,16 +25,12 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from slack_sdk.web.async_client import AsyncWebClient
 
-from channels.settings import ChannelOff, RepliesToChannelIds, TriageBannerFirst, settings_from_environment
-from channels.turns import checked_messages
-from stores.lock_store import REDIS_URL_VARIABLE
+from channels.common import ChannelOff, RepliesToChannelIds, TriageBannerFirst
+from runtime.settings import SLACK_REQUIRED, RedisSettings, settings
+from turns.messages import checked_messages
 
 logger = logging.getLogger(__name__)
 
-REQUIRED = ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"]
-# SLACK_CHANNEL: the channel the bot also answers in without being mentioned.
-# SLACK_API_URL: another Web API base URL (a proxy, or the tests' stand-in).
-OPTIONAL = ["SLACK_CHANNEL", "SLACK_API_URL"]
 
 
 class RecentEvents:
@@ -62,8 +57,8 @@ class SharedRecentEvents:
     """The same, shared by every replica through Redis (when REDIS_URL is set),
     so a retry that reaches another replica is not answered again."""
 
-    def __init__(self, url: str, seconds: int = 3600) -> None:
-        self.red = redis.Redis.from_url(url)
+    def __init__(self, redis_settings: RedisSettings, seconds: int = 3600) -> None:
+        self.red = redis.Redis(**redis_settings.connection())
         self.seconds = seconds
 
     def first_time(self, event_id: str) -> bool:
@@ -87,8 +82,8 @@ class ClinicSlackBot(RepliesToChannelIds, TriageBannerFirst, SlackBot):
             self.client = AsyncWebClient(token, proxy=proxy, base_url=api_url.rstrip("/") + "/")
 
     async def send_banner(self, recipient_id: str, line: str) -> None:
-        await self._post_message(channel=self.slack_channel or recipient_id, as_user=True, text=line,
-                                 blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": f"*{line}*"}}])
+        await self.post(recipient_id, text=line,
+                        blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": f"*{line}*"}}])
 
     async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list[dict[str, Any]],
                                      **kwargs: Any) -> None:
@@ -101,7 +96,14 @@ class ClinicSlackBot(RepliesToChannelIds, TriageBannerFirst, SlackBot):
                 {"type": "button", "text": {"type": "plain_text", "text": button["title"]}, "value": button["payload"]}
                 for button in row]}
             for row in rows]
-        await self._post_message(channel=self.slack_channel or recipient_id, as_user=True, text=text, blocks=blocks)
+        await self.post(recipient_id, text=text, blocks=blocks)
+
+    async def post(self, recipient_id: str, **message: Any) -> None:
+        """A message through Slack's Web API (chat.postMessage), to the configured
+        channel or the recipient, in the conversation's thread if it has one."""
+        thread = {"thread_ts": self.thread_id} if self.thread_id else {}
+        await self.client.chat_postMessage(channel=self.slack_channel or recipient_id, as_user=True, **message,
+                                           **thread)
 
 
 class ClinicSlackInput(SlackInput):
@@ -109,17 +111,17 @@ class ClinicSlackInput(SlackInput):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
-        settings = settings_from_environment("Slack", REQUIRED, OPTIONAL)
-        if settings is None:
-            return ChannelOff(cls.name(), REQUIRED)
+        slack = settings().slack
+        if slack is None:
+            return ChannelOff(cls.name(), list(SLACK_REQUIRED))
         options = credentials or {}
         return cls(
-            settings["SLACK_BOT_TOKEN"],
-            slack_channel=settings.get("SLACK_CHANNEL"),
+            slack.bot_token,
+            slack_channel=slack.channel,
             use_threads=options.get("use_threads", False),
-            slack_signing_secret=settings["SLACK_SIGNING_SECRET"],
+            slack_signing_secret=slack.signing_secret,
             conversation_granularity=options.get("conversation_granularity", "sender"),
-            api_url=settings.get("SLACK_API_URL"),
+            api_url=slack.api_url,
         )
 
     def __init__(self, slack_token: str, *, api_url: str | None = None, **options: Any) -> None:
@@ -130,8 +132,8 @@ class ClinicSlackInput(SlackInput):
         # lost is answered, a retry of one being answered is not.
         self.errors_ignore_retry = ()
         self.api_url = api_url
-        redis_url = os.environ.get(REDIS_URL_VARIABLE, "").strip()
-        self.recent_events = SharedRecentEvents(redis_url) if redis_url else RecentEvents()
+        redis_settings = settings().redis
+        self.recent_events = SharedRecentEvents(redis_settings) if redis_settings else RecentEvents()
 
     async def process_message(self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]],
                               text: str, sender_id: str | None, metadata: dict | None) -> Any:

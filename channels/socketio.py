@@ -12,7 +12,7 @@ browser that started them.
   has `exp`, lives at most a day, and, when it has a `sub`, the session is
   bound to that subject: another visitor's token cannot reopen it.
 - Bounds: 16 KiB per socket.io packet, the metadata allow-list, and a message
-  rate per connection and per session (channels.limits).
+  rate per connection and per session (turns.limits).
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ import hashlib
 import hmac
 import json
 import logging
-import os
 import re
 import secrets
 import time
@@ -35,24 +34,18 @@ from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
-from channels.limits import MessageRate
-from channels.turns import checked_messages, slow_down
+from runtime.settings import settings
+from turns.limits import MessageRate
+from turns.messages import checked_messages, slow_down
 
 logger = logging.getLogger(__name__)
 
-SESSION_KEY_VARIABLE = "SOCKETIO_SESSION_KEY"
 SESSION_PREFIX = "web:"
 SESSION_ID_FORMAT = re.compile(r"web:(?P<nonce>[0-9a-f]{32})\.(?P<signature>[A-Za-z0-9_-]{22})")
 # The longest a visitor's token may be valid for, from now or from when it was issued.
 MAX_TOKEN_SECONDS = 24 * 3600
 # One socket.io packet (engine.io's buffer): a message is at most 2,000 characters.
 MAX_PACKET_BYTES = 16 * 1024
-
-
-def allowed_origins() -> list[str]:
-    """The origins a browser may call the server from (`RASA_CORS_ORIGINS`,
-    space-separated; the same variable `make serve` gives `rasa run --cors`)."""
-    return os.environ.get("RASA_CORS_ORIGINS", "").split()
 
 
 def origin_allowed(request: dict[str, Any]) -> bool:
@@ -64,7 +57,7 @@ def origin_allowed(request: dict[str, Any]) -> bool:
     if not origin:
         return True
     scheme = request.get("HTTP_X_FORWARDED_PROTO") or request.get("wsgi.url_scheme") or "http"
-    return origin in (allowed_origins() or [f"{scheme}://{request.get('HTTP_HOST', '')}"])
+    return origin in (settings().cors_origins or [f"{scheme}://{request.get('HTTP_HOST', '')}"])
 
 
 @lru_cache(maxsize=1)
@@ -72,10 +65,10 @@ def session_key() -> bytes:
     """`SOCKETIO_SESSION_KEY`; without it, a key of this process's own, so that
     a conversation survives a page reload but not a restart or a move to
     another replica (set the same key on every replica)."""
-    key = os.environ.get(SESSION_KEY_VARIABLE, "").strip()
+    key = settings().socketio_session_key
     if key:
         return key.encode()
-    logger.info("%s is not set: web chat sessions last until this server stops.", SESSION_KEY_VARIABLE)
+    logger.info("SOCKETIO_SESSION_KEY is not set: web chat sessions last until this server stops.")
     return secrets.token_bytes(32)
 
 
@@ -123,7 +116,7 @@ class ClinicSocketIOOutput(SocketIOOutput):
         # Rasa 3.6 passes the payload's keys to `sio.emit` as arguments, which
         # raises for any key but emit's own. Send it the way the REST channel
         # does: {"custom": {...}}.
-        await self._send_message(recipient_id, {"custom": json_message})
+        await self.sio.emit(self.bot_message_evt, {"custom": json_message}, room=recipient_id)
 
 
 class ClinicSocketIOInput(SocketIOInput):
@@ -133,7 +126,7 @@ class ClinicSocketIOInput(SocketIOInput):
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         options = dict(credentials or {})
-        options["jwt_key"] = os.environ.get("SOCKETIO_JWT_KEY") or None
+        options["jwt_key"] = settings().socketio_jwt_key
         return super().from_credentials(options)
 
     def get_output_channel(self) -> OutputChannel | None:

@@ -11,13 +11,11 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
-import re
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any
 
-from aiogram import Bot
-from aiogram.bot.api import TELEGRAM_PRODUCTION, TelegramAPIServer
+from aiogram.bot.api import TelegramAPIServer
 from aiogram.types import User
 from aiogram.utils.exceptions import TelegramAPIError
 from rasa.core.channels.channel import InputChannel, UserMessage
@@ -26,24 +24,13 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.settings import (
-    ChannelConfigurationError,
-    ChannelOff,
-    RepliesToChannelIds,
-    TriageBannerFirst,
-    settings_from_environment,
-)
-from channels.turns import checked_messages
+from channels.common import ChannelOff, RepliesToChannelIds, TriageBannerFirst
+from runtime.settings import TELEGRAM_REQUIRED, ChannelConfigurationError, settings
+from turns.messages import checked_messages
 
 logger = logging.getLogger(__name__)
 
-REQUIRED = ["TELEGRAM_TOKEN", "TELEGRAM_BOT_NAME", "TELEGRAM_WEBHOOK_URL", "TELEGRAM_SECRET_TOKEN"]
-# TELEGRAM_API_URL points the bot at another Bot API server (a self-hosted
-# one, or the tests' stand-in); Telegram's own by default.
-OPTIONAL = ["TELEGRAM_API_URL"]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-# What Telegram accepts as a secret token (Bot API, setWebhook).
-SECRET_TOKEN_FORMAT = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class ClinicTelegramOutput(RepliesToChannelIds, TriageBannerFirst, TelegramOutput):
@@ -53,8 +40,9 @@ class ClinicTelegramOutput(RepliesToChannelIds, TriageBannerFirst, TelegramOutpu
     namespace = "telegram"
 
     def __init__(self, access_token: str, secret_token: str, api_url: str | None = None) -> None:
-        server = TelegramAPIServer.from_base(api_url) if api_url else TELEGRAM_PRODUCTION
-        Bot.__init__(self, access_token, server=server)
+        super().__init__(access_token)
+        if api_url:
+            self.server = TelegramAPIServer.from_base(api_url)  # aiogram's Bot API server (Telegram's by default)
         self.secret_token = secret_token
         self._me: User | None = None
 
@@ -77,14 +65,11 @@ class SecretTokenTelegramInput(TelegramInput):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
-        settings = settings_from_environment("Telegram", REQUIRED, OPTIONAL)
-        if settings is None:
-            return ChannelOff(cls.name(), REQUIRED)
-        if not SECRET_TOKEN_FORMAT.fullmatch(settings["TELEGRAM_SECRET_TOKEN"]):
-            raise ChannelConfigurationError(
-                "TELEGRAM_SECRET_TOKEN must be 1 to 256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule).")
-        return cls(settings["TELEGRAM_TOKEN"], settings["TELEGRAM_BOT_NAME"], settings["TELEGRAM_WEBHOOK_URL"],
-                   secret_token=settings["TELEGRAM_SECRET_TOKEN"], api_url=settings.get("TELEGRAM_API_URL"))
+        telegram = settings().telegram
+        if telegram is None:
+            return ChannelOff(cls.name(), list(TELEGRAM_REQUIRED))
+        return cls(telegram.token, telegram.bot_name, telegram.webhook_url, secret_token=telegram.secret_token,
+                   api_url=telegram.api_url)
 
     def __init__(self, access_token: str, verify: str, webhook_url: str, secret_token: str,
                  api_url: str | None = None) -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from rasa.core.policies.policy import Policy, PolicyPrediction
+from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_DEACTIVATE_LOOP_NAME, ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, UserUttered
@@ -43,8 +45,13 @@ class EmergencyStandsAlonePolicy(Policy):
     def get_default_config() -> dict[str, Any]:
         return {"priority": EMERGENCY_POLICY_PRIORITY}
 
+    def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+                 execution_context: ExecutionContext, **kwargs: Any) -> None:
+        super().__init__(config, model_storage, resource, execution_context, **kwargs)
+        self.resource = resource
+
     def train(self, training_trackers: list[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
-        return self._resource  # nothing to learn
+        return self.resource  # nothing to learn
 
     def predict_action_probabilities(
         self,
@@ -53,8 +60,8 @@ class EmergencyStandsAlonePolicy(Policy):
         rule_only_data: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> PolicyPrediction:
-        probabilities = self._default_predictions(domain)
+        probabilities = [0.0] * domain.num_actions
         if emergency_told_this_turn(tracker):
             action = ACTION_DEACTIVATE_LOOP_NAME if tracker.active_loop_name else ACTION_LISTEN_NAME
             probabilities[domain.index_for_action(action)] = 1.0
-        return self._prediction(probabilities)
+        return PolicyPrediction(probabilities, self.__class__.__name__, self.priority)

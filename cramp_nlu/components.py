@@ -12,10 +12,10 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.classifiers.diet_classifier import DIET, DIETClassifier
+from rasa.nlu.classifiers.diet_classifier import DIETClassifier
 from rasa.nlu.constants import SPACY_DOCS
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
-from rasa.nlu.selectors.response_selector import DIET2BOW, DIET2DIET, ResponseSelector
+from rasa.nlu.selectors.response_selector import ResponseSelector
 from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME as NLU_FALLBACK
 from rasa.shared.nlu.constants import (
@@ -27,13 +27,12 @@ from rasa.shared.nlu.constants import (
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
-from rasa.utils.tensorflow.constants import RUN_EAGERLY
-from rasa.utils.tensorflow.model_data import RasaModelData
 from rasa.utils.tensorflow.models import RasaModel
 from spacy.tokens import Doc, Span
 
 from cramp_nlu.pipeline import RAW_SPANS, ensure_pipeline, pipeline_path, taken_back, term_id
 from cramp_nlu.said_together import ANSWER_KINDS, ANSWERS_IN_OTHER_WORDS, SAID_TOGETHER
+from rasa_adapter.tensorflow_models import QuickLoadingDIET, QuickLoadingDIET2BOW, QuickLoadingDIET2DIET
 
 # Role given to an entity the person said they do NOT have ("no swelling").
 # Slot mappings without a role never pick these up.
@@ -236,53 +235,6 @@ def _with_entities(doc: Doc, spans: list[Span]) -> Doc:
     copy = doc.copy()
     copy.ents = [Span(copy, s.start, s.end, label=s.label_, kb_id=s.kb_id_) for s in spans]
     return copy
-
-
-class TracesOnlyPredictionOnLoad:
-    """Loads a Rasa TensorFlow model without tracing its training graph.
-
-    Rasa builds a loaded model's variables by fitting it on one example and
-    then overwrites them with the trained weights. It runs that fit as a traced
-    TensorFlow graph, gradients and all, which was 25 s and 420 MB of the Rasa
-    server's start for a graph that is never used again. Here the fit runs
-    eagerly; only the prediction graph is traced, as before. The weights, and
-    so the predictions, are the same. Fine-tuning (`rasa train --finetune`)
-    trains the loaded model further, so it loads the model Rasa's own way.
-    """
-
-    @classmethod
-    def load(
-        cls,
-        model_file_name: str,
-        model_data_example: RasaModelData,
-        predict_data_example: RasaModelData | None = None,
-        finetune_mode: bool = False,
-        *args: Any,
-        **kwargs: Any,
-    ) -> RasaModel:
-        if finetune_mode:
-            return super().load(model_file_name, model_data_example, predict_data_example, True, *args, **kwargs)
-        config = kwargs["config"]
-        kwargs["config"] = {**config, RUN_EAGERLY: True}
-        model = super().load(model_file_name, model_data_example, None, False, *args, **kwargs)
-        model.config[RUN_EAGERLY] = config[RUN_EAGERLY]
-        model.run_eagerly = config[RUN_EAGERLY]
-        if predict_data_example:
-            # Trace the prediction graph now rather than on the first message.
-            model.run_inference(predict_data_example)
-        return model
-
-
-class QuickLoadingDIET(TracesOnlyPredictionOnLoad, DIET):
-    """DIET's model, loaded without tracing its training graph."""
-
-
-class QuickLoadingDIET2BOW(TracesOnlyPredictionOnLoad, DIET2BOW):
-    """The ResponseSelector's default model, loaded without tracing its training graph."""
-
-
-class QuickLoadingDIET2DIET(TracesOnlyPredictionOnLoad, DIET2DIET):
-    """The ResponseSelector's text-as-label model, loaded without tracing its training graph."""
 
 
 @DefaultV1Recipe.register(

@@ -8,6 +8,7 @@ import sys
 
 from knowledge_base.loader import KnowledgeBaseError, build_database, load_knowledge
 from knowledge_base.queries import KnowledgeBaseNotReady, require_ready
+from knowledge_base.wording import load_wording
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,8 +23,10 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "check":
             data = load_knowledge()
+            load_wording()
             print(f"knowledge base OK: {sum(len(v) for v in data.__dict__.values())} entries")
             return 0
+        load_wording()
         report = build_database()
     except (KnowledgeBaseError, KnowledgeBaseNotReady) as error:
         print(error, file=sys.stderr)

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import os
 from functools import cache
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 
+from runtime.settings import settings
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE_DIR = PROJECT_ROOT / "data" / "knowledge"
 DEFAULT_DATABASE_PATH = PROJECT_ROOT / "build" / "knowledge_base.sqlite3"
-DATABASE_URL_VARIABLE = "KB_DATABASE_URL"
 
 
 def database_url() -> str:
     """The knowledge base's URL: `KB_DATABASE_URL`, or a SQLite file in build/."""
-    return os.environ.get(DATABASE_URL_VARIABLE) or f"sqlite:///{DEFAULT_DATABASE_PATH}"
+    return settings().kb_database_url or f"sqlite:///{DEFAULT_DATABASE_PATH}"
 
 
 def make_engine(url: str | None = None) -> Engine:

@@ -13,8 +13,6 @@ rasa_sdk.plugin); the hook below then receives the action server's app.
 from __future__ import annotations
 
 import hmac
-import ipaddress
-import os
 from http import HTTPStatus
 
 import pluggy
@@ -23,6 +21,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from runtime.logs import one_line_records
+from runtime.settings import is_loopback, settings
 
 SECRET_VARIABLE = "ACTION_SERVER_SECRET"
 SECRET_HEADER = "X-Action-Server-Secret"
@@ -30,21 +29,13 @@ SECRET_HEADER = "X-Action-Server-Secret"
 hookimpl = pluggy.HookimplMarker("rasa_sdk")
 
 
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 class ActionServerStartUp:
     @hookimpl
     def attach_sanic_app_extensions(self, app: Sanic) -> None:
         one_line_records()
-        secret = os.environ.get(SECRET_VARIABLE, "")
-        host = os.environ.get("SANIC_HOST", "0.0.0.0")  # rasa_sdk's own default
+        current = settings()
+        secret = current.action_server_secret or ""
+        host = current.action_listen_host
         if not secret:
             if not is_loopback(host):
                 raise SystemExit(f"The action server would listen on {host} without a secret: set "

@@ -10,7 +10,6 @@ clinic's region.
 from __future__ import annotations
 
 import html
-import os
 import time
 from functools import lru_cache
 from http import HTTPStatus
@@ -19,8 +18,8 @@ from pathlib import Path
 
 import jwt
 
-from actions.clinic import clinic_from_environment
 from knowledge_base.loader import load_knowledge
+from runtime.settings import settings
 
 WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
 TOKEN_LIFETIME_SECONDS = 3600
@@ -37,7 +36,7 @@ def visitor_token(key: str | None) -> str:
 @lru_cache(maxsize=1)
 def emergency_number() -> str:
     """The emergency number of the clinic's region (CLINIC_REGION), from data/knowledge/regions.yml."""
-    region = clinic_from_environment().region
+    region = settings().clinic.region
     numbers = {r["id"]: r["emergency_number"] for r in load_knowledge().regions}
     if region not in numbers:
         raise SystemExit(f"Unknown CLINIC_REGION '{region}'; known: {', '.join(sorted(numbers))}.")
@@ -59,10 +58,10 @@ class DemoPageHandler(SimpleHTTPRequestHandler):
 
     def send_page(self) -> None:
         host = (self.headers.get("Host") or "localhost").rsplit(":", 1)[0]
-        server_url = os.environ.get("WIDGET_SERVER_URL") or f"http://{host}:{os.environ.get('RASA_PORT', '5005')}"
+        server_url = settings().widget_server_url or f"http://{host}:{settings().rasa_port}"
         page = (WEB_ROOT / "index.html").read_text()
         page = page.replace("{{server_url}}", html.escape(server_url, quote=True))
-        page = page.replace("{{token}}", html.escape(visitor_token(os.environ.get("SOCKETIO_JWT_KEY")), quote=True))
+        page = page.replace("{{token}}", html.escape(visitor_token(settings().socketio_jwt_key), quote=True))
         page = page.replace("{{emergency_number}}", html.escape(emergency_number(), quote=True))
         body = page.encode()
         self.send_response(HTTPStatus.OK)
@@ -74,7 +73,7 @@ class DemoPageHandler(SimpleHTTPRequestHandler):
 
 
 def main() -> None:
-    port = int(os.environ.get("WEB_PORT", "5080"))
+    port = settings().web_port
     server = ThreadingHTTPServer(("127.0.0.1", port), DemoPageHandler)
     print(f"The widget's demo page: http://localhost:{port}/ (Rasa server: `make serve`)", flush=True)
     try:

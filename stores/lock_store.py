@@ -8,8 +8,6 @@ within one process; replicas must share the locks, in Redis.
 from __future__ import annotations
 
 import logging
-import os
-import urllib.parse
 from contextlib import AbstractAsyncContextManager, AbstractContextManager, nullcontext
 
 import redis
@@ -17,51 +15,37 @@ from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockStore, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
+from runtime.settings import RedisSettings, settings
+
 logger = logging.getLogger(__name__)
 
-REDIS_URL_VARIABLE = "REDIS_URL"
 # How often a message waiting for its conversation's lock checks it again.
 # Rasa checks once a second, so a patient's second message, sent while the
 # first was being answered, waited up to a second longer than it needed to.
 LOCK_POLL_SECONDS = 0.05
 
 
-def redis_lock_store(url: str, key_prefix: str | None = None) -> RedisLockStore:
-    """A Redis lock store for `redis://[user:password@]host[:port][/db]` (`rediss://` for TLS)."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme not in ("redis", "rediss") or not parts.hostname:
-        raise ValueError(f"{REDIS_URL_VARIABLE} must look like redis://host:6379/0, not {url!r}")
-    database = parts.path.strip("/") or "0"
-    return RedisLockStore(host=parts.hostname, port=parts.port or 6379, db=int(database),
-                          username=urllib.parse.unquote(parts.username) if parts.username else None,
-                          password=urllib.parse.unquote(parts.password) if parts.password else None,
-                          use_ssl=parts.scheme == "rediss", key_prefix=key_prefix)
+def redis_lock_store(redis: RedisSettings, key_prefix: str | None = None) -> RedisLockStore:
+    return RedisLockStore(host=redis.host, port=redis.port, db=redis.db, username=redis.username,
+                          password=redis.password, use_ssl=redis.ssl, key_prefix=key_prefix)
 
 
 class EnvironmentLockStore(LockStore):
     """Hands every call to a Redis or an in-memory lock store, chosen at start."""
 
     def __init__(self, endpoint_config: EndpointConfig | None = None) -> None:
-        url = os.environ.get(REDIS_URL_VARIABLE, "").strip()
+        redis_settings = settings().redis  # several SANIC_WORKERS need it (checked there)
         key_prefix = (endpoint_config.kwargs.get("key_prefix") if endpoint_config else None) or None
-        if url:
-            self.store: LockStore = redis_lock_store(url, key_prefix)
+        if redis_settings:
+            self.store: LockStore = redis_lock_store(redis_settings, key_prefix)
             try:
                 self.store.red.ping()  # a clear error at start, not at the first message
             except redis.exceptions.RedisError as error:
-                host = urllib.parse.urlsplit(url).hostname
                 raise SystemExit(
-                    f"Cannot reach Redis at {host} (REDIS_URL): {str(error).rstrip('.')}. "
+                    f"Cannot reach Redis at {redis_settings.host} (REDIS_URL): {str(error).rstrip('.')}. "
                     "Start Redis, or unset REDIS_URL to keep locks in memory (one server only).") from error
-            logger.info("Conversation locks are kept in Redis at %s.", urllib.parse.urlsplit(url).hostname)
+            logger.info("Conversation locks are kept in Redis at %s.", redis_settings.host)
         else:
-            # Rasa allows several Sanic workers with any custom lock store; in
-            # memory, each worker would lock conversations only for itself.
-            workers = os.environ.get("SANIC_WORKERS", "1").strip() or "1"
-            if workers != "1":
-                raise SystemExit(f"SANIC_WORKERS={workers} needs REDIS_URL: with locks kept in memory, two workers "
-                                 "could handle one conversation's messages at once and lose some. Set REDIS_URL, "
-                                 "or unset SANIC_WORKERS.")
             self.store = InMemoryLockStore()
         super().__init__()
 

@@ -12,7 +12,6 @@ current session."""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from dataclasses import dataclass
@@ -20,9 +19,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from runtime.settings import STORE_VARIABLES, settings
+
 SECONDS_PER_DAY = 86_400
-# The stores `make purge` cleans, by the variable that names each.
-STORE_VARIABLES = ("TRACKER_STORE_URL", "STAFF_TRACKER_STORE_URL")
 
 
 @dataclass(frozen=True)
@@ -51,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m stores.purge", description=__doc__)
     parser.add_argument("--days", required=True, help="delete every event older than this many days")
     args = parser.parse_args(argv)
-    urls = [(name, os.environ[name]) for name in STORE_VARIABLES if os.environ.get(name)]
+    urls = settings().conversation_stores()
     if not urls:
         print(f"Neither {' nor '.join(STORE_VARIABLES)} is set (make purge sets both).", file=sys.stderr)
         return 2

@@ -25,13 +25,14 @@ from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
-from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
+from rasa.core.tracker_store import create_engine_kwargs
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, SessionStarted, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
-from channels.fallback import in_turn
+from rasa_adapter.tracker_store import ConversationReadingSQLTrackerStore
+from runtime.turn import in_turn
 
 # About 15 turns: enough for a whole questionnaire with questions in between.
 MAX_EVENTS_PER_SESSION = 120
@@ -85,24 +86,6 @@ def _sqlite_write_ahead_log(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-_event_classes: dict[str, type[Event]] = {}
-_resolve_by_type = Event.resolve_by_type
-
-
-def _resolve_event_class(type_name: str, default: type[Event] | None = None) -> type[Event] | None:
-    """Event.resolve_by_type, remembered: Rasa walks every Event subclass for
-    each event it reads back, which was 5% of the server's time under load."""
-    if type_name not in _event_classes:
-        found = _resolve_by_type(type_name, default)
-        if found is None or found is default:
-            return found
-        _event_classes[type_name] = found
-    return _event_classes[type_name]
-
-
-Event.resolve_by_type = staticmethod(_resolve_event_class)
-
-
 def _events_of(events: sa.Table, columns: list[Any], all_sessions: bool) -> sa.sql.Select:
     """A conversation's events (its id bound as `sender_id`); by default only
     those of its latest session, as Rasa's store reads them."""
@@ -116,7 +99,7 @@ def _events_of(events: sa.Table, columns: list[Any], all_sessions: bool) -> sa.s
     return query
 
 
-class CheckedSQLTrackerStore(SQLTrackerStore):
+class CheckedSQLTrackerStore(ConversationReadingSQLTrackerStore):
     def __init__(self, host: str | None = None, **kwargs: Any) -> None:
         # `host` is the endpoint's `url`: a whole SQLAlchemy URL (TRACKER_STORE_URL).
         engine = None
@@ -141,8 +124,8 @@ class CheckedSQLTrackerStore(SQLTrackerStore):
         self._all_events = _events_of(events, [events.c.data], all_sessions=True).order_by(events.c.id)
         self._latest_session_size = _events_of(events, [sa.func.count()], all_sessions=False)
 
-    async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
-        query = self._all_events if fetch_events_from_all_sessions else self._latest_session_events
+    async def read_tracker(self, sender_id: str, all_sessions: bool) -> DialogueStateTracker | None:
+        query = self._all_events if all_sessions else self._latest_session_events
         with _stops_the_turn("reading the conversation"), self.engine.connect() as connection:
             rows = connection.execute(query, {"sender_id": sender_id}).scalars().all()
         if not self.domain or not rows:

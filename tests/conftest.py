@@ -9,24 +9,34 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from harness import in_schema, postgres_schema
 from knowledge_base.db import KNOWLEDGE_DIR, PROJECT_ROOT, make_engine
 from knowledge_base.loader import build_database
+from runtime.settings import settings
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
 MODEL = PROJECT_ROOT / "models" / "leg-cramps.tar.gz"
+
+
+@pytest.fixture(autouse=True)
+def settings_read_afresh() -> Iterator[None]:
+    """A server reads its settings once; a test that changes the environment
+    gets them read again, from the environment it set."""
+    settings.cache_clear()
+    yield
+    settings.cache_clear()
 
 
 @pytest.fixture(scope="session")
@@ -37,22 +47,16 @@ def trained_model() -> Path:
     return MODEL
 
 
-def _postgres_engine(schema: str) -> Iterator[Engine]:
-    admin = create_engine(POSTGRES_URL, future=True)
+def _postgres_engine() -> Iterator[Engine]:
     try:
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        with postgres_schema("kb_test", POSTGRES_URL) as schema:
+            engine = create_engine(in_schema(POSTGRES_URL, schema), future=True)
+            try:
+                yield engine
+            finally:
+                engine.dispose()
     except OperationalError as error:
         pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_URL}: {error}")
-    engine = create_engine(POSTGRES_URL, future=True,
-                           connect_args={"options": f"-csearch_path={schema}"})
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def _engine(backend: str, directory: Path) -> Iterator[Engine]:
@@ -61,7 +65,7 @@ def _engine(backend: str, directory: Path) -> Iterator[Engine]:
         yield engine
         engine.dispose()
     else:
-        yield from _postgres_engine(f"kb_test_{uuid.uuid4().hex[:10]}")
+        yield from _postgres_engine()
 
 
 @pytest.fixture(params=BACKENDS)

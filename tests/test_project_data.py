@@ -55,15 +55,10 @@ def test_contract_slots_have_the_documented_values() -> None:
 
 
 def variables_the_assistant_reads() -> set[str]:
-    """Every environment variable the code, the scripts and the Rasa files read
-    (tool settings such as PYENV_ROOT and HOME aside)."""
-    from channels import slack, telegram
-    from knowledge_base.db import DATABASE_URL_VARIABLE
-
-    names = {DATABASE_URL_VARIABLE, *slack.REQUIRED, *slack.OPTIONAL, *telegram.REQUIRED, *telegram.OPTIONAL}
-    for package in ("actions", "channels", "knowledge_base", "cramp_nlu", "scripts"):
-        for source in (PROJECT_ROOT / package).glob("*.py"):
-            names |= set(re.findall(r'environ(?:\.get)?[(\[]"([A-Z][A-Z0-9_]+)"', source.read_text()))
+    """Every environment variable the code (through runtime.settings), the
+    scripts and the Rasa files read (tool settings such as PYENV_ROOT and HOME aside)."""
+    settings_source = (PROJECT_ROOT / "runtime" / "settings.py").read_text()
+    names = set(re.findall(r'"([A-Z][A-Z0-9]+_[A-Z0-9_]+)"', settings_source))
     for script in (PROJECT_ROOT / "scripts").glob("*.sh"):
         names |= set(re.findall(r"\$\{?([A-Z][A-Z0-9_]+)", script.read_text())) - {"HOME", "PYENV_ROOT"}
     for rasa_file in ("endpoints.yml", "credentials.yml"):

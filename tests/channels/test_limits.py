@@ -1,5 +1,5 @@
-"""The bounds on what the public channels accept (channels.limits,
-channels.turns, channels.socketio, channels.http_api) and log records on one
+"""The bounds on what the public channels accept (turns.limits,
+turns.messages, channels.socketio, channels.http_api) and log records on one
 line (runtime.logs), without a server."""
 
 from __future__ import annotations
@@ -13,12 +13,15 @@ import jwt
 import pytest
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
-from channels import limits, turns
-from channels.limits import MessageRate, allowed_metadata
-from channels.settings import channel_id
+from channels.common import channel_id
 from channels.socketio import MAX_TOKEN_SECONDS, is_signed_session_id, new_session_id, visitor_claims
-from channels.turns import SLOW_DOWN_REPLY, checked_messages, command_or_text
+from knowledge_base.wording import wording
 from runtime.logs import one_line_records
+from turns import limits, messages
+from turns.limits import MessageRate, allowed_metadata
+from turns.messages import checked_messages, command_or_text
+
+SLOW_DOWN_REPLY = wording().say("slow_down")
 
 
 class Clock:
@@ -110,7 +113,7 @@ def test_without_keep_metadata_only_the_allow_list_is_kept() -> None:
 @pytest.mark.model
 def test_a_sender_past_the_rate_is_asked_to_slow_down_and_a_red_flag_is_still_answered(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(turns, "sender_rate", MessageRate(burst=2, per_minute=1))
+    monkeypatch.setattr(messages, "sender_rate", MessageRate(burst=2, per_minute=1))
     texts = ["hi", "my calf cramps", "I get cramps at night", "my leg is cold, pale and numb"]
     handled, output = run_turns(texts, namespace="slack", limited=True)
     assert [message.text for message in handled] == texts[:2]

@@ -7,13 +7,10 @@ widget's demo page (`make web`)."""
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
-import time
 import urllib.parse
 import urllib.request
 import uuid
@@ -25,28 +22,18 @@ from typing import Any
 
 import pytest
 
-from bench.run import free_port, server_environment
+from harness import ServerDidNotStart, free_port, server_environment, start_group, stop_group, wait_for_http
 from knowledge_base.db import PROJECT_ROOT
 from tests.e2e import provider_stand_in as provider_stand_in_module
 from tests.e2e.provider_stand_in import ProviderStandIn
 
 
-def port_is_open(port: int) -> bool:
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
 def wait_for(url: str, process: subprocess.Popen, log: Path, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the server stopped while starting:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.5)
-    pytest.fail(f"{url} did not answer within {seconds} s:\n{log.read_text()[-3000:]}")
+    """harness.wait_for_http, failing the test if the server does not answer."""
+    try:
+        wait_for_http(url, process, log, seconds)
+    except ServerDidNotStart as error:
+        pytest.fail(str(error))
 
 
 @dataclass
@@ -168,9 +155,7 @@ def serving(server_env: dict[str, str], folder: Path, extra_env: dict[str, str],
            "RASA_AUTH_TOKEN": server.token, "TRACKER_STORE_URL": tracker_store_url}
     log = folder / f"serve-{server.rasa_port}.log"
     server.log = log
-    with log.open("w") as output:
-        process = subprocess.Popen([str(PROJECT_ROOT / "scripts" / "serve.sh")], cwd=PROJECT_ROOT, env=env,
-                                   stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+    process = start_group([str(PROJECT_ROOT / "scripts" / "serve.sh")], PROJECT_ROOT, env, log)
     try:
         wait_for(f"{server.url}/", process, log, seconds=420)
         wait_for(f"http://127.0.0.1:{server.action_port}/health", process, log, seconds=30)
@@ -180,8 +165,7 @@ def serving(server_env: dict[str, str], folder: Path, extra_env: dict[str, str],
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+            stop_group(process, signal.SIGKILL)
 
 
 @dataclass
@@ -197,16 +181,13 @@ def widget_page(rasa_server: RunningServer, widget_port: int, server_env: dict[s
     env = {**server_env, "WEB_PORT": str(widget_port), "RASA_PORT": str(rasa_server.rasa_port),
            "SOCKETIO_JWT_KEY": rasa_server.channel_env["SOCKETIO_JWT_KEY"]}
     log = tmp_path_factory.mktemp("web") / "web.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(["make", "--no-print-directory", "web"], cwd=PROJECT_ROOT, env=env,
-                                   stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+    process = start_group(["make", "--no-print-directory", "web"], PROJECT_ROOT, env, log)
     try:
         url = f"http://localhost:{widget_port}/"
         wait_for(url, process, log, seconds=120)
         yield WidgetPage(url=url, rasa_server=rasa_server)
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+        stop_group(process)
 
 
 # Debian's Chromium, for the widget tests (never `playwright install`), on a phone-sized screen.

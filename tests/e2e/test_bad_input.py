@@ -10,8 +10,12 @@ import uuid
 
 import pytest
 
-from channels.turns import EMPTY_REPLY, TOO_LONG_REPLY
+from knowledge_base.wording import wording
 from tests.e2e.conftest import RunningServer
+from turns.messages import too_long_reply
+
+TOO_LONG_REPLY = too_long_reply()
+EMPTY_REPLY = wording().say("message_empty")
 
 
 def post(server: RunningServer, body: bytes, headers: dict[str, str] | None = None,

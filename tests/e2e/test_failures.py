@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from harness import free_port, in_schema, port_is_open, postgres_schema, start_group, stop_group
 from knowledge_base import models
 from knowledge_base.db import PROJECT_ROOT
-from tests.e2e.conftest import RunningServer, free_port, port_is_open, reply_texts, serving, wait_for
+from tests.e2e.conftest import RunningServer, reply_texts, serving, wait_for
 from tests.e2e.tcp_proxy import TcpProxy
 
 PYTHON = str(PROJECT_ROOT / ".venv" / "bin" / "python")
@@ -26,19 +27,7 @@ PHONE = "555-0123"  # CLINIC_PHONE in the tests' environment
 
 
 def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
-    with log.open("a") as output:
-        return subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
-                                start_new_session=True)
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+    return start_group(command, PROJECT_ROOT, env, log)
 
 
 class ActionServer:
@@ -52,7 +41,7 @@ class ActionServer:
         wait_for(f"http://127.0.0.1:{self.port}/health", self.process, self.log, seconds=60)
 
     def stop(self) -> None:
-        stop(self.process)
+        stop_group(self.process)
         assert not port_is_open(self.port)
 
 
@@ -76,8 +65,8 @@ def separate_servers(trained_model: Path, server_env: dict[str, str],
         wait_for(f"{server.url}/", rasa, folder / "rasa.log", seconds=420)
         yield server, actions
     finally:
-        stop(rasa)
-        stop(actions.process)
+        stop_group(rasa)
+        stop_group(actions.process)
 
 
 def test_with_the_action_server_down_the_patient_gets_an_apology_and_red_flag_advice(separate_servers) -> None:
@@ -185,13 +174,14 @@ def test_an_unreachable_redis_or_postgres_stops_the_start_with_a_clear_error(ser
 @pytest.mark.postgres
 def test_postgres_or_redis_lost_mid_conversation_gets_an_apology_then_recovers(
         trained_model: Path, server_env: dict[str, str], tmp_path: Path) -> None:
-    schema = f"tracker_test_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine("postgresql://postgres@127.0.0.1:5432/test")
-    with admin.begin() as connection:
-        connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    with postgres_schema("tracker_test") as schema:
+        lose_and_recover_the_stores(server_env, tmp_path, schema)
+
+
+def lose_and_recover_the_stores(server_env: dict[str, str], tmp_path: Path, schema: str) -> None:
     database, cache = TcpProxy(5432), TcpProxy(6379)
     variables = {"REDIS_URL": f"redis://127.0.0.1:{cache.port}/2"}
-    url = f"postgresql://postgres@127.0.0.1:{database.port}/test?options=-csearch_path%3D{schema}"
+    url = in_schema(f"postgresql://postgres@127.0.0.1:{database.port}/test", schema)
     sender = f"lost-{uuid.uuid4().hex}"
     try:
         with serving(server_env, tmp_path, variables, url) as server:
@@ -212,6 +202,3 @@ def test_postgres_or_redis_lost_mid_conversation_gets_an_apology_then_recovers(
     finally:
         database.cut()
         cache.cut()
-        with admin.begin() as connection:
-            connection.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pexpect
 
+from harness import free_port, port_is_open
 from knowledge_base.db import PROJECT_ROOT
-from tests.e2e.conftest import free_port, port_is_open
 
 PROMPT = "Your input ->"
 STARTUP_SECONDS = 420

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.run import free_port
+from harness import free_port
 from knowledge_base.db import PROJECT_ROOT
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_MISSING, PHONE, RunningServer, serving
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 import redis
-import sqlalchemy as sa
 
+from harness import in_schema, postgres_schema
 from tests.e2e.conftest import RunningServer, reply_texts, serving
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
@@ -31,22 +31,12 @@ def user_texts(server: RunningServer, sender: str) -> list[str]:
 @pytest.fixture(scope="module")
 def replicas(trained_model: Path, server_env: dict[str, str],
              tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[RunningServer]]:
-    schema = f"tracker_test_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(POSTGRES)
-    with admin.begin() as connection:
-        connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    url = f"{POSTGRES}?options=-csearch_path%3D{schema}"
     folder = tmp_path_factory.mktemp("replicas")
     token = secrets.token_hex(16)
-    try:
-        with ExitStack() as stack:
-            servers = [stack.enter_context(serving(server_env, folder, {"REDIS_URL": REDIS}, url, token=token))
-                       for _ in range(2)]
-            yield servers
-    finally:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+    with postgres_schema("tracker_test") as schema, ExitStack() as stack:
+        url = in_schema(POSTGRES, schema)
+        yield [stack.enter_context(serving(server_env, folder, {"REDIS_URL": REDIS}, url, token=token))
+               for _ in range(2)]
 
 
 def test_the_replicas_share_postgres_and_redis(replicas: list[RunningServer]) -> None:

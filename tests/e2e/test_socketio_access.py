@@ -17,9 +17,11 @@ import jwt
 import pytest
 import websocket
 
-from channels.limits import BURST_MESSAGES, MESSAGES_PER_MINUTE
-from channels.turns import SLOW_DOWN_REPLY
+from knowledge_base.wording import wording
 from tests.e2e.conftest import RunningServer
+from turns.limits import BURST_MESSAGES, MESSAGES_PER_MINUTE
+
+SLOW_DOWN_REPLY = wording().say("slow_down")
 
 
 def visitor_token(key: str, lifetime: int = 600, subject: str = "test-visitor") -> str:

@@ -6,7 +6,6 @@ import asyncio
 import os
 import subprocess
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from harness import in_schema, postgres_schema
 from knowledge_base.db import PROJECT_ROOT
 from stores.purge import SECONDS_PER_DAY, purge_old_events
 
@@ -29,16 +29,8 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'patients.sqlite3'}"
         return
-    schema = f"purge_test_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(POSTGRES)
-    with admin.begin() as connection:
-        connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield f"{POSTGRES}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+    with postgres_schema("purge_test") as schema:
+        yield in_schema(POSTGRES, schema)
 
 
 def store_conversation(url: str, sender: str, *days_ago: float) -> None:

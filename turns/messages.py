@@ -3,7 +3,7 @@ polite answer, control characters removed, empty messages answered without
 asking the model, a text that only looks like a button's `/intent` payload
 read as the text it is, metadata cut to the allow-list, the sender's message
 rate, and the channel's prefix on the sender id. After: if part of the
-service failed during the turn, the fallback reply (channels.fallback)."""
+service failed during the turn, the fallback reply (turns.fallback)."""
 
 from __future__ import annotations
 
@@ -17,21 +17,16 @@ from typing import Any
 from rasa.core.channels.channel import UserMessage
 from rasa.shared.core.domain import Domain
 
-from channels import fallback
-from channels.limits import MessageRate, allowed_metadata
 from knowledge_base.db import PROJECT_ROOT
+from knowledge_base.wording import wording
+from runtime import turn
 from stores.tracker_store import ConversationStoreUnavailable
+from turns import fallback
+from turns.limits import MessageRate, allowed_metadata
 
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARACTERS = 2000
-TOO_LONG_REPLY = (
-    f"Sorry, that message is too long for me (over {MAX_MESSAGE_CHARACTERS:,} characters). Please shorten it "
-    "to the main points: where the cramps are, when they happen, and anything that worries you."
-)
-EMPTY_REPLY = "I didn't get any text. Tell me about your leg cramps in your own words."
-SLOW_DOWN_REPLY = ("You're sending messages faster than I can read them. Please wait a few seconds, then send "
-                   "your last message again.")
 # C0 and C1 control characters, except tab and newline.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -97,20 +92,20 @@ def checked_messages(handler: Callable[[UserMessage], Awaitable[Any]], *, namesp
             await slow_down(message.output_channel, recipient, text)
             return None
         if len(text) > MAX_MESSAGE_CHARACTERS:
-            await message.output_channel.send_text_message(recipient, TOO_LONG_REPLY)
+            await message.output_channel.send_text_message(recipient, too_long_reply())
             return None
         if not text:
-            await message.output_channel.send_text_message(recipient, EMPTY_REPLY)
+            await message.output_channel.send_text_message(recipient, wording().say("message_empty"))
             return None
         message.text = text
-        turn = fallback.start_turn()
+        started = turn.start_turn()
         error: BaseException | None = None
         try:
             await handler(message)
         except (Exception, ConversationStoreUnavailable) as exception:  # the person gets the fallback
             error = exception
         finally:
-            failures = fallback.end_turn(turn)
+            failures = turn.end_turn(started)
         if fallback.has_failed(failures, error):
             await fallback.send_fallback(message.output_channel, recipient, text)
         return None
@@ -125,4 +120,8 @@ async def slow_down(output_channel: Any, recipient_id: str, text: str) -> None:
         await fallback.send_act_now_advice(output_channel, recipient_id, text[:MAX_MESSAGE_CHARACTERS])
     except Exception:  # the knowledge base failed: the refusal still goes out
         logger.exception("Could not triage a message sent too fast.")
-    await output_channel.send_text_message(recipient_id, SLOW_DOWN_REPLY)
+    await output_channel.send_text_message(recipient_id, wording().say("slow_down"))
+
+
+def too_long_reply() -> str:
+    return wording().say("message_too_long", max_characters=f"{MAX_MESSAGE_CHARACTERS:,}")

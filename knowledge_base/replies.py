@@ -1,17 +1,35 @@
-"""How knowledge-base answers are worded for a chat window (short, phone-sized)."""
+"""How knowledge-base answers are put together for a chat window (short,
+phone-sized), from the knowledge base's results and the sentences in
+data/knowledge/wording.yml. Both servers use it: the action server for its
+answers, the Rasa server for the red-flag reply it sends when the action
+server fails."""
 
 from __future__ import annotations
 
-from actions.clinic import Clinic
+from typing import Any, Protocol
+
 from knowledge_base.queries import AdviceStep, RankedCause, Safeguards, TriageResult
+from knowledge_base.wording import wording
 
 # Levels that are told at once, whatever else is going on, and stop the questions.
 ACT_NOW_LEVELS = ("emergency", "urgent")
 
-DISCLAIMER = (
-    "I'm the clinic's leg-cramp assistant. I'm not a doctor or nurse and I can't examine you, "
-    "but I can help you work out what may be behind your cramps, what to do about them, and when to get help."
-)
+
+class ClinicDetails(Protocol):
+    """What replies say about the clinic (runtime.settings.Clinic)."""
+
+    name: str
+    phone: str
+    booking_url: str
+
+
+def clinic_values(clinic: ClinicDetails) -> dict[str, str]:
+    """The clinic's placeholders in wording.yml."""
+    return {"clinic_name": clinic.name, "clinic_phone": clinic.phone, "booking_url": clinic.booking_url}
+
+
+def disclaimer() -> str:
+    return wording().say("disclaimer")
 
 
 def triage_reply(result: TriageResult, words: list[str] | None = None) -> str:
@@ -19,12 +37,12 @@ def triage_reply(result: TriageResult, words: list[str] | None = None) -> str:
     the most serious possible cause, the signs in the person's own `words`
     (the level's `you_said`), and each reason."""
     top = result.red_flags[0]
-    opening = f"⚠️ {result.action}" if result.level == "emergency" else result.action
+    opening = f"{wording().say('emergency_mark')} {result.action}" if result.level == "emergency" else result.action
     if result.do_not:
         opening = f"{opening} {result.do_not}"
     reasons = " ".join(flag.advice for flag in result.red_flags if flag.level == result.level)
     said = f" {you_said(result.you_said, words)}" if result.you_said and words else ""
-    return f"{opening}\n\nWhy: this could be {top.possible_cause}.{said} {reasons}"
+    return f"{opening}\n\n{wording().say('warning_sign_why', cause=top.possible_cause)}{said} {reasons}"
 
 
 def you_said(template: str, quotes: list[str]) -> str:
@@ -45,11 +63,20 @@ def triage_payload(result: TriageResult) -> dict[str, str]:
     return payload
 
 
+def banner_line(payload: dict[str, Any]) -> str | None:
+    """The triage banner as one line of text, for channels that show text only."""
+    banner = payload.get("banner")
+    if not banner:
+        return None
+    mark = "emergency_banner_mark" if payload.get("triage_level") == "emergency" else "urgent_banner_mark"
+    return f"{wording().say(mark)} {banner.upper()}"
+
+
 def causes_reply(causes: list[RankedCause], summary: str) -> str:
     if not causes:
-        return "I couldn't match a likely cause yet."
-    lines = [f"From what you told me ({summary}), the most likely causes are:" if summary
-             else "The most common causes of leg cramps are:"]
+        return wording().say("no_cause_matched")
+    lines = [wording().say("causes_from_summary", summary=summary) if summary
+             else wording().say("causes_in_general")]
     for number, cause in enumerate(causes, start=1):
         why = f": {cause.reason}" if cause.reason else ""
         lines.append(f"{number}. {cause.name}{why}")
@@ -57,8 +84,9 @@ def causes_reply(causes: list[RankedCause], summary: str) -> str:
     return "\n".join(lines)
 
 
-def steps_reply(heading: str, steps: list[AdviceStep]) -> str:
-    return "\n".join([heading] + [f"• {step.text}" for step in steps])
+def steps_reply(kind: str, steps: list[AdviceStep]) -> str:
+    """The steps of one kind of advice (relief, prevention) under their heading."""
+    return "\n".join([wording().say(f"{kind}_heading")] + [f"• {step.text}" for step in steps])
 
 
 def cautions_reply(guard: Safeguards) -> str | None:
@@ -76,22 +104,28 @@ def closing_reply(result: TriageResult) -> str:
     return f"{text} {result.safety_net}" if result.safety_net else text
 
 
-def booking_reply(clinic: Clinic) -> str:
-    return (f"You can call {clinic.name} on {clinic.phone}, or book online at {clinic.booking_url}. "
-            "The team there can talk it through with you.")
+def booking_reply(clinic: ClinicDetails) -> str:
+    return wording().say("booking", **clinic_values(clinic))
 
 
-def after_act_now_reply(result: TriageResult, clinic: Clinic) -> str:
+def after_act_now_reply(result: TriageResult, clinic: ClinicDetails) -> str:
     """Said when the questions end because of an urgent or emergency result told earlier."""
     if result.level == "emergency":
-        return f"I've stopped my questions so you can get help now. {result.action}"
-    return (f"Please arrange to be seen today. You can call {clinic.name} on {clinic.phone} for a same-day "
-            f"appointment. {result.do_not or ''} {result.safety_net or ''}").strip()
+        return wording().say("questions_stopped_emergency", action=result.action, **clinic_values(clinic))
+    return wording().say("questions_stopped_urgent", do_not=result.do_not or "", safety_net=result.safety_net or "",
+                         **clinic_values(clinic)).strip()
 
 
 def relief_now_reply(steps: list[AdviceStep], guard: Safeguards) -> str:
     """Relief for a cramp happening now; after a red flag, only what to do and not to do."""
     if guard.triage.level in ACT_NOW_LEVELS:
         return "\n".join([*guard.warnings, guard.triage.action])
-    return "\n".join([*guard.warnings, "Let's ease it first:", *(f"• {step.text}" for step in steps),
-                      "It usually lets go within a few minutes. Then I'll ask a few quick questions."])
+    return "\n".join([*guard.warnings, wording().say("relief_now_lead"), *(f"• {step.text}" for step in steps),
+                      wording().say("relief_now_close")])
+
+
+def apology(clinic: ClinicDetails, safety_net: str | None) -> str:
+    """The apology when part of the service failed, with the self-care level's
+    safety net (when to get help, and how fast)."""
+    text = wording().say("apology", **clinic_values(clinic))
+    return f"{text} {safety_net}" if safety_net else text

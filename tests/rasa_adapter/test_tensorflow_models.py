@@ -1,4 +1,4 @@
-"""The trained model, loaded the quick way (cramp_nlu.components.TracesOnlyPredictionOnLoad),
+"""The trained model, loaded the quick way (rasa_adapter.tensorflow_models.TracesOnlyPredictionOnLoad),
 predicts exactly what it predicts when Rasa loads it its own way, and traces no
 training graph."""
 

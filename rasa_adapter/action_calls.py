@@ -1,32 +1,11 @@
-"""How the Rasa server calls the action server. Two changes to Rasa 3.6,
-made when the Rasa server loads the channels:
-
-- The wait for an answer is capped at ACTION_SERVER_TIMEOUT seconds (10 by
-  default; Rasa waits 5 minutes). Then `channels.fallback` answers.
-- Rasa checks every action-server response against its JSON schema with
-  `jsonschema.validate`, which first checks the schema itself against the
-  metaschema, every time: 61% of the Rasa server's CPU under load (py-spy,
-  see README "Benchmark"). The same check, with validators built once, and
-  each event checked only against the schema of its own type: the schema
-  says an event must match exactly one of 23 (one per type), and trying all
-  23 for every event was the next 9%.
-- Rasa sends the action server the whole conversation with every call, each
-  message with its full parse and metadata: past about 20 messages that no
-  longer fitted the request-size limit and every turn failed. What is sent is
-  now bounded by what the actions use: the slots, the latest message and the
-  events since it (where Rasa puts the slots a form is validating), without
-  any event's metadata.
-- Rasa opens a new HTTP session, and so a new connection, for every call
-  (two or three a message). Calls now share one session per endpoint, whose
-  idle connections are closed after 2 s, before the action server's 5 s
-  keep-alive ends, so that a call never goes out on a connection the server
-  is closing.
-"""
+"""How the Rasa server calls the action server (see the package's docstring
+for why each patch is here): a capped wait, failures noted for the turn, the
+response checked with validators built once, a bounded request, and one HTTP
+session per endpoint."""
 
 from __future__ import annotations
 
 import asyncio
-import os
 from functools import lru_cache
 from typing import Any
 
@@ -36,12 +15,20 @@ import rasa.utils.endpoints
 from jsonschema import ValidationError
 from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
-from rasa.core.actions.action import RemoteAction
+from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
+from rasa.core.channels.channel import OutputChannel
+from rasa.core.nlg import NaturalLanguageGenerator
 from rasa.shared.constants import DOCS_BASE_URL
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import Event
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-# Read by Rasa at each call.
-rasa.core.actions.action.DEFAULT_REQUEST_TIMEOUT = int(os.environ.get("ACTION_SERVER_TIMEOUT", "10"))
+from runtime.turn import note_failure
+
+# Rasa's own, kept before they are replaced.
+_rasa_run = RemoteAction.run
+_rasa_action_call_format = RemoteAction._action_call_format
 
 
 @lru_cache(maxsize=1)
@@ -101,10 +88,6 @@ def validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
         raise error
 
 
-RemoteAction._validate_action_result = validate_action_result
-
-_rasa_action_call_format = RemoteAction._action_call_format
-
 
 def bounded_action_call_format(self: RemoteAction, tracker: Any, domain: Any) -> dict[str, Any]:
     """RemoteAction._action_call_format, with the conversation cut to the events
@@ -125,9 +108,6 @@ def _without_metadata(item: dict[str, Any]) -> dict[str, Any]:
     if isinstance(item.get("parse_data"), dict):
         item["parse_data"] = _without_metadata(item["parse_data"])
     return item
-
-
-RemoteAction._action_call_format = bounded_action_call_format
 
 
 class _SharedSession:
@@ -158,4 +138,23 @@ def shared_session(self: EndpointConfig) -> _SharedSession:
     return _SharedSession(session)
 
 
-EndpointConfig.session = shared_session
+async def run_noting_failures(self: RemoteAction, output_channel: OutputChannel, nlg: NaturalLanguageGenerator,
+                              tracker: DialogueStateTracker, domain: Domain) -> list[Event]:
+    """RemoteAction.run; a failed call is noted for the turn, then raised on to
+    Rasa as before. A form's rejection of an answer is not a failure."""
+    try:
+        return await _rasa_run(self, output_channel, nlg, tracker, domain)
+    except ActionExecutionRejection:
+        raise
+    except Exception as error:
+        note_failure(f"the action server failed to run {self.name()} ({type(error).__name__})")
+        raise
+
+
+def apply(timeout_seconds: int) -> None:
+    # Read by RemoteAction.run at each call.
+    rasa.core.actions.action.DEFAULT_REQUEST_TIMEOUT = timeout_seconds
+    RemoteAction.run = run_noting_failures  # type: ignore[method-assign]
+    RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
+    RemoteAction._action_call_format = bounded_action_call_format  # type: ignore[method-assign]
+    EndpointConfig.session = shared_session  # type: ignore[method-assign,assignment]

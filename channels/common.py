@@ -1,43 +1,22 @@
-"""Reading a channel's settings from the environment, and the stand-in that
-takes a channel's place when the clinic has not set it up."""
+"""What the channel connectors share: the stand-in that takes a channel's
+place when the clinic has not set it up, replies addressed to the channel's
+own ids, and the triage banner first on text-only channels."""
 
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any
 
 from rasa.core.channels.channel import InputChannel, UserMessage
-from rasa.shared.exceptions import RasaException
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from knowledge_base.replies import banner_line
+
 logger = logging.getLogger(__name__)
-
-
-class ChannelConfigurationError(RasaException):
-    """A channel is half set up: some of its variables are set, others not."""
-
-
-def settings_from_environment(channel: str, required: list[str], optional: list[str] = ()) -> dict[str, str] | None:
-    """The channel's variables, or None when none of the required ones is set.
-
-    Setting only some of them is a mistake the clinic should hear about at
-    start, not a channel that silently stays off.
-    """
-    values = {name: os.environ.get(name, "").strip() for name in [*required, *optional]}
-    missing = [name for name in required if not values[name]]
-    if len(missing) == len(required):
-        return None
-    if missing:
-        raise ChannelConfigurationError(
-            f"The {channel} channel is only partly set up: set {', '.join(missing)} as well "
-            f"(or unset {', '.join(name for name in required if name not in missing)} to turn it off)."
-        )
-    return {name: value for name, value in values.items() if value}
 
 
 class ChannelOff(InputChannel):
@@ -68,19 +47,9 @@ class ChannelOff(InputChannel):
         return off
 
 
-def banner_line(payload: dict[str, Any]) -> str | None:
-    """The triage banner as one line of text, for channels that show text only
-    (the payload comes from `actions.replies.triage_payload`)."""
-    banner = payload.get("banner")
-    if not banner:
-        return None
-    icon = "🚨" if payload.get("triage_level") == "emergency" else "⚠️"
-    return f"{icon} {banner.upper()}"
-
-
 def channel_id(sender_id: str, namespace: str) -> str:
     """The id the channel itself knows (a Slack channel, a Telegram chat) for a
-    sender id with the channel's prefix (channels.turns.checked_messages)."""
+    sender id with the channel's prefix (turns.messages.checked_messages)."""
     prefix = f"{namespace}:"
     return sender_id[len(prefix):] if sender_id.startswith(prefix) else sender_id
 
@@ -99,7 +68,7 @@ class RepliesToChannelIds:
 class TriageBannerFirst:
     """For text-only channels (Slack, Telegram): the triage payload is shown as
     its banner line (nothing for levels without one), sent before the reply's
-    text so that "CALL 911 NOW" is the first thing the person sees. Mixed in
+    text so that the banner ("CALL 911 NOW" in the US) is the first thing the person sees. Mixed in
     before Rasa's output channel class; the channel says how to send the line."""
 
     async def send_banner(self, recipient_id: str, line: str) -> None:
