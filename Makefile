@@ -14,6 +14,8 @@ export ACTION_PORT ?= 5055
 # `rasa shell` runs a small server of its own; keep it off RASA_PORT so that
 # `make chat` and `make serve` can run side by side.
 export CHAT_PORT ?= 5006
+# ...and its own action server, off ACTION_PORT for the same reason.
+export CHAT_ACTION_PORT ?= 5056
 # Conversations: patients' (make serve) and staff's (make chat), kept apart.
 export TRACKER_STORE_URL ?= sqlite:///$(CURDIR)/build/conversations/patients.sqlite3
 export STAFF_TRACKER_STORE_URL ?= sqlite:///$(CURDIR)/build/conversations/staff.sqlite3
@@ -47,7 +49,7 @@ help:
 	@echo "make purge DAYS=N  delete every conversation event older than N days (patients and staff)"
 	@echo "make bench  latency, throughput, memory, cold start, training time, against rasa init (bench/results/)"
 	@echo "make profile  py-spy on both servers under load (USERS=20 SECONDS=20; bench/results/profile-*)"
-	@echo "make lint   ruff"
+	@echo "make lint   ruff and mypy"
 
 # Every file installed is checked against the sha256 hashes in requirements/
 # (--require-hashes): first pip, setuptools and wheel, then every dependency
@@ -78,7 +80,7 @@ kb: $(INSTALLED)
 
 # Retrain only when the training data, domain, config, vocabulary or the NLU
 # code changed since the last model.
-$(MODEL): $(KB_BUILT) $(TRAINING_FILES) $(wildcard cramp_nlu/*.py cramp_dialogue/*.py)
+$(MODEL): $(KB_BUILT) $(TRAINING_FILES) $(wildcard cramp_nlu/*.py cramp_dialogue/*.py rasa_adapter/*.py)
 	$(RASA) train --fixed-model-name leg-cramps --out models
 	@touch $@
 
@@ -117,6 +119,7 @@ web: $(WIDGET_VENDOR) $(INSTALLED)
 
 test: $(MODEL) $(WIDGET_VENDOR)
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 	$(RASA) data validate --fail-on-warnings
 	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out build/reports/stories
 	$(PY) -m pytest
@@ -138,6 +141,7 @@ purge: $(INSTALLED)
 
 lint: $(INSTALLED)
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 
 # Pins what .venv has (pip freeze) with the sha256 of every file PyPI has for
 # each version: requirements/pip.txt and requirements/constraints.txt.

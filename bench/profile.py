@@ -83,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         with serving(PROJECT_ROOT, PROJECT_ROOT / "models" / "leg-cramps.tar.gz", PROJECT_ROOT / "endpoints.yml",
                      env, raw_stacks / "servers.log", with_actions=True) as served:
             asyncio.run(run_level(served.url, OURS, users=2, seconds=5))  # warm-up
+            assert served.actions is not None  # started with_actions
             servers = {"rasa": served.rasa.pid, "actions": served.actions.pid}
             recorders = {server: _record(pid, args.seconds, raw_stacks / f"{server}.txt")
                          for server, pid in servers.items()}

@@ -8,7 +8,7 @@ for staff, with what Rasa's command line cannot do:
   on only when the token is set (`run` only: the shell's server is local);
 - channels.http_api's rules for the API (the token as a Bearer header, no
   model changes, percent-encoded conversation ids);
-- log records on one line (runtime.logs).
+- log records on one line, and no library deprecation warnings (runtime.logs).
 
     python -m channels.server [run] --interface 127.0.0.1 --port 5005 --model M --credentials C --endpoints E
     python -m channels.server shell --model M --endpoints E --port 5006
@@ -19,17 +19,7 @@ from __future__ import annotations
 import os
 import sys
 
-import rasa.utils.tensorflow.environment as tf_env
-from rasa.__main__ import create_argument_parser
-from rasa.shared.exceptions import RasaException
-from rasa.shared.utils.cli import print_error
-from rasa.utils.common import configure_logging_and_warnings
-from rasa.utils.io import configure_colored_logging
-from rasa.utils.log_utils import configure_structlog
-
-import rasa_adapter
-from channels.http_api import http_api_guard
-from runtime.logs import one_line_records
+from runtime.logs import one_line_records, quiet_library_warnings
 from runtime.settings import settings
 
 TOKEN_VARIABLE = "RASA_AUTH_TOKEN"
@@ -40,6 +30,22 @@ def main(argv: list[str] | None = None) -> None:
     arguments = sys.argv[1:] if argv is None else argv
     if any(argument.startswith("--auth-token") for argument in arguments):
         sys.exit(f"Give the HTTP API's token as {TOKEN_VARIABLE}, not on the command line.")
+    # Before Rasa and its libraries are imported: they warn as they load. Sanic
+    # turns deprecation warnings back on when it loads, so it goes first.
+    quiet_library_warnings()
+    import sanic  # noqa: F401
+    quiet_library_warnings()
+    import rasa.utils.tensorflow.environment as tf_env
+    from rasa.__main__ import create_argument_parser
+    from rasa.shared.exceptions import RasaException
+    from rasa.shared.utils.cli import print_error
+    from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.io import configure_colored_logging
+    from rasa.utils.log_utils import configure_structlog
+
+    import rasa_adapter
+    from channels.http_api import http_api_guard
+
     command = arguments[0] if arguments and arguments[0] in COMMANDS else "run"
     if arguments and arguments[0] in COMMANDS:
         arguments = arguments[1:]
@@ -57,6 +63,7 @@ def main(argv: list[str] | None = None) -> None:
     configure_colored_logging(args.loglevel)
     configure_structlog(args.loglevel)
     one_line_records()
+    quiet_library_warnings()  # again: Sanic and Rasa add filters of their own as they load
     sys.path.insert(1, os.getcwd())
     try:
         args.func(args)

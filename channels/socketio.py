@@ -27,7 +27,7 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeGuard
 
 import jwt
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -83,10 +83,12 @@ def new_session_id(subject: str = "") -> str:
     return f"{SESSION_PREFIX}{nonce}.{_signature(nonce, subject)}"
 
 
-def is_signed_session_id(session_id: Any, subject: str = "") -> bool:
+def is_signed_session_id(session_id: Any, subject: str = "") -> TypeGuard[str]:
     """True for an id this server issued to the same visitor."""
     match = SESSION_ID_FORMAT.fullmatch(session_id) if isinstance(session_id, str) else None
-    return bool(match) and hmac.compare_digest(match["signature"], _signature(match["nonce"], subject))
+    if match is None:
+        return False
+    return hmac.compare_digest(match["signature"], _signature(match["nonce"], subject))
 
 
 def visitor_claims(token: Any, key: str, algorithm: str) -> dict[str, Any] | None:
@@ -179,9 +181,8 @@ class ClinicSocketIOInput(SocketIOInput):
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: str, data: Any) -> None:
             subject = subjects.get(sid, "")
-            session_id = data.get("session_id") if isinstance(data, dict) else None
-            if not is_signed_session_id(session_id, subject):
-                session_id = new_session_id(subject)
+            proposed = data.get("session_id") if isinstance(data, dict) else None
+            session_id = proposed if is_signed_session_id(proposed, subject) else new_session_id(subject)
             if self.session_persistence:
                 await sio.enter_room(sid, session_id, namespace=self.namespace)
             owned[sid] = session_id

@@ -233,7 +233,7 @@ def vocabulary_entities(message: Message) -> list[dict[str, Any]]:
 def _with_entities(doc: Doc, spans: list[Span]) -> Doc:
     """A copy of `doc` whose entities are `spans` (the message's doc stays as spaCy made it)."""
     copy = doc.copy()
-    copy.ents = [Span(copy, s.start, s.end, label=s.label_, kb_id=s.kb_id_) for s in spans]
+    copy.ents = [Span(copy, s.start, s.end, label=s.label_, kb_id=s.kb_id_) for s in spans]  # type: ignore[assignment]  # spaCy's stub: a 1-tuple
     return copy
 
 

@@ -133,7 +133,7 @@ class OtherMedicineNames:
                 found.append(Span(doc, i, i + len(name), label=self.label, kb_id=self.term, span_id=self.term))
             i += len(name) if name else 1
         if found:
-            doc.ents = filter_spans([*doc.ents, *found])
+            doc.ents = filter_spans([*doc.ents, *found])  # type: ignore[assignment]  # spaCy's stub: a 1-tuple
         return doc
 
     def to_disk(self, path: Path, exclude: Iterable[str] = ()) -> None:

@@ -344,7 +344,7 @@ class TermQualifiers:
                 replacement._.negex = span._.negex
                 resolved.append(replacement)
         resolved += self._additions(doc, qualifiers, resolved)
-        doc.ents = resolved
+        doc.ents = resolved  # type: ignore[assignment]  # spaCy's stub: a 1-tuple
         return doc
 
     def _place(self, doc: Doc, i: int) -> Span:
@@ -441,10 +441,11 @@ def make_pipeline(data: KnowledgeData) -> Language:
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
     # The dictionary's other medicines first: the spelling check leaves their words alone.
-    nlp.add_pipe("other_medicine_names", config={"label": term_kinds(data)[medicine_names.ANY_MEDICINE]}
-                 ).set_names(other_medicine_names(nlp))
+    other_medicines: Any = nlp.add_pipe("other_medicine_names",
+                                        config={"label": term_kinds(data)[medicine_names.ANY_MEDICINE]})
+    other_medicines.set_names(other_medicine_names(nlp))
     nlp.add_pipe("vocabulary_spelling", config={"words": vocabulary_words(patterns, data.word_groups)})
-    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "NORM"})
+    ruler: Any = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "NORM"})
     ruler.add_patterns(patterns)
     nlp.add_pipe("said_together", config={**said_together_config(data), "other_words": prefix_other_words(data)})
     nlp.add_pipe("patient_negex", name="negex", config={"neg_termset": negation_termset(patterns)})

@@ -140,7 +140,7 @@ def durations(doc: Doc) -> list[Duration]:
     at 3:20"; not "20 minutes ago" or "every 10 minutes". Lengths in days or more
     ("for 5 years", "6 weeks ago" as the age of something, "since 2019") are read
     too, apart (`Duration.in_days`)."""
-    found = []
+    found: list[Duration] = []
     tokens = [token.lower_ for token in doc]
     for i, word in enumerate(tokens):
         digits = _DIGITS.match(word)
@@ -554,7 +554,7 @@ class SaidTogether:
                 entities.append(entity)
                 taken.update(range(*anchor))
                 quotes.append(Span(doc, start, end, label=combination.label, kb_id=combination.term))
-        doc.ents = sorted(entities, key=lambda span: span.start)
+        doc.ents = sorted(entities, key=lambda span: span.start)  # type: ignore[assignment]  # spaCy's stub: a 1-tuple
         doc.spans[SAID_TOGETHER] = quotes
         doc.spans[ANSWERS_IN_OTHER_WORDS] = held
         return doc

@@ -222,8 +222,8 @@ class _Checker:
         spec = ENTRY_FIELDS[kind]
         entries = []
         for index, entry in enumerate(raw):
-            name = entry.get("id") if isinstance(entry, dict) else None
-            label = name if _is_text(name) else f"#{index + 1} in {section}"
+            name: Any = entry.get("id") if isinstance(entry, dict) else None
+            label: str = name if _is_text(name) else f"#{index + 1} in {section}"
             if not isinstance(entry, dict):
                 self.add(file, label, "-", "entry must be a mapping of fields")
                 continue
@@ -304,7 +304,7 @@ def load_knowledge(directory: Path = KNOWLEDGE_DIR) -> KnowledgeData:
     _check_word_groups(checker, data)
     _check_withholdings(checker, data)
     _check_placeholders(checker, data)
-    faq_steps = {entry.get("steps") for entry in data.faq} - {None}
+    faq_steps: set[str] = {entry["steps"] for entry in data.faq if entry.get("steps") is not None}
     for unknown in sorted(faq_steps - set(models.ADVICE_KINDS)):
         checker.add("faq.yml", "-", "steps", f"unknown kind of steps '{unknown}' (expected: {models.ADVICE_KINDS})")
     if not data.regions:

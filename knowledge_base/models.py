@@ -6,6 +6,8 @@ any entry to the sources it was written from.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     CheckConstraint,
     Column,
@@ -42,7 +44,8 @@ ADVICE_KINDS = ("relief", "prevention")
 # at least one `also_any` term (a second group), and no `none` term.
 CONDITION_REQUIREMENTS = ("all", "any", "also_any", "none")
 
-Base = declarative_base()
+# Any: SQLAlchemy 1.4's declarative base has no static type without its mypy plugin.
+Base: Any = declarative_base()
 
 
 class Metadata(Base):

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from itertools import groupby
+from typing import overload
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -38,6 +39,12 @@ class RegionInfo:
     id: str
     emergency_number: str
     urgent_route: str
+
+    @overload
+    def fill(self, text: str) -> str: ...
+
+    @overload
+    def fill(self, text: None) -> None: ...
 
     def fill(self, text: str | None) -> str | None:
         """The text with this region's emergency number and same-day route."""

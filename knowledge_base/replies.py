@@ -18,9 +18,14 @@ ACT_NOW_LEVELS = ("emergency", "urgent")
 class ClinicDetails(Protocol):
     """What replies say about the clinic (runtime.settings.Clinic)."""
 
-    name: str
-    phone: str
-    booking_url: str
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def phone(self) -> str: ...
+
+    @property
+    def booking_url(self) -> str: ...
 
 
 def clinic_values(clinic: ClinicDetails) -> dict[str, str]:

@@ -154,7 +154,7 @@ async def run_noting_failures(self: RemoteAction, output_channel: OutputChannel,
 def apply(timeout_seconds: int) -> None:
     # Read by RemoteAction.run at each call.
     rasa.core.actions.action.DEFAULT_REQUEST_TIMEOUT = timeout_seconds
-    RemoteAction.run = run_noting_failures  # type: ignore[method-assign]
-    RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
-    RemoteAction._action_call_format = bounded_action_call_format  # type: ignore[method-assign]
-    EndpointConfig.session = shared_session  # type: ignore[method-assign,assignment]
+    RemoteAction.run = run_noting_failures
+    RemoteAction._validate_action_result = validate_action_result
+    RemoteAction._action_call_format = bounded_action_call_format
+    EndpointConfig.session = shared_session

@@ -21,4 +21,4 @@ def resolve_event_class(type_name: str, default: type[Event] | None = None) -> t
 
 
 def apply() -> None:
-    Event.resolve_by_type = staticmethod(resolve_event_class)  # type: ignore[method-assign,assignment]
+    Event.resolve_by_type = staticmethod(resolve_event_class)

@@ -36,10 +36,11 @@ class TracesOnlyPredictionOnLoad:
         **kwargs: Any,
     ) -> RasaModel:
         if finetune_mode:
-            return super().load(model_file_name, model_data_example, predict_data_example, True, *args, **kwargs)
+            return super().load(  # type: ignore[misc]
+                model_file_name, model_data_example, predict_data_example, True, *args, **kwargs)
         config = kwargs["config"]
         kwargs["config"] = {**config, RUN_EAGERLY: True}
-        model = super().load(model_file_name, model_data_example, None, False, *args, **kwargs)
+        model = super().load(model_file_name, model_data_example, None, False, *args, **kwargs)  # type: ignore[misc]
         model.config[RUN_EAGERLY] = config[RUN_EAGERLY]
         model.run_eagerly = config[RUN_EAGERLY]
         if predict_data_example:

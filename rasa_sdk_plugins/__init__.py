@@ -2,7 +2,7 @@
 name, if there is one, and calls `init_hooks` (its plugin mechanism,
 rasa_sdk.plugin); the hook below then receives the action server's app.
 
-- Log records on one line (runtime.logs).
+- Log records on one line, no library deprecation warnings (runtime.logs).
 - ACTION_SERVER_SECRET, when set, is required from every caller of the
   webhook as the `X-Action-Server-Secret` header (endpoints.yml sends it from
   the Rasa server); without it, anyone who can reach the action server could
@@ -20,7 +20,7 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from runtime.logs import one_line_records
+from runtime.logs import one_line_records, quiet_library_warnings
 from runtime.settings import is_loopback, settings
 
 SECRET_VARIABLE = "ACTION_SERVER_SECRET"
@@ -33,6 +33,7 @@ class ActionServerStartUp:
     @hookimpl
     def attach_sanic_app_extensions(self, app: Sanic) -> None:
         one_line_records()
+        quiet_library_warnings()
         current = settings()
         secret = current.action_server_secret or ""
         host = current.action_listen_host

@@ -9,6 +9,7 @@ formatter adds them from `exc_info`)."""
 from __future__ import annotations
 
 import logging
+import warnings
 from typing import Any
 
 LINE_BREAKS = str.maketrans({"\n": "\\n", "\r": "\\r", "\u2028": "\\u2028", "\u2029": "\\u2029",
@@ -34,3 +35,11 @@ def one_line_records() -> None:
 
     make_record.one_line = True  # type: ignore[attr-defined]
     logging.setLogRecordFactory(make_record)
+
+
+def quiet_library_warnings() -> None:
+    """Hides deprecation warnings: they are about libraries' own code, and
+    tell staff at a terminal nothing they can act on. `PYTHONWARNINGS` (the
+    Makefile's) is not enough, because Sanic turns them back on when imported."""
+    for category in (DeprecationWarning, PendingDeprecationWarning):
+        warnings.filterwarnings("ignore", category=category)

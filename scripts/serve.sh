@@ -13,7 +13,9 @@ mkdir -p build/conversations
 # Rasa server sends it (bounded by channels.action_calls), so it never gets it.
 request_max_size="${SANIC_REQUEST_MAX_SIZE:-65536}"
 unset SANIC_REQUEST_MAX_SIZE
-# A missing, empty or outdated knowledge base stops here, saying how to fix it.
+# Every variable checked, and a missing, empty or outdated knowledge base,
+# stop here, saying how to fix it.
+.venv/bin/python -m runtime.settings
 .venv/bin/python -m knowledge_base ready
 # Only the Rasa server may run actions: it sends this secret (endpoints.yml),
 # the action server requires it (rasa_sdk_plugins). One per run unless set.

@@ -115,7 +115,7 @@ class CheckedSQLTrackerStore(ConversationReadingSQLTrackerStore):
                 ) from error
         super().__init__(host=host, **kwargs)
         self.engine.dispose()  # Rasa's, made without the settings above
-        self.engine = engine or _conversation_engine(self.engine.url)
+        self.engine: sa.engine.Engine = engine or _conversation_engine(self.engine.url)
         self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
 
         # Built once; each read and save only binds the conversation's id.

@@ -35,7 +35,9 @@ def test_make_chat_answers_from_the_knowledge_base_and_cleans_up(trained_model, 
     action_port = free_port()
     staff_store = tmp_path / "staff.sqlite3"
     # The patients' store is the running server's, which the other tests fill.
-    env = {**server_env, "ACTION_PORT": str(action_port), "CHAT_PORT": str(free_port()), "TERM": "dumb",
+    # Beside the running `make serve`, whose action server has ACTION_PORT.
+    env = {**server_env, "ACTION_PORT": str(rasa_server.action_port), "CHAT_ACTION_PORT": str(action_port),
+           "CHAT_PORT": str(free_port()), "TERM": "dumb",
            "TRACKER_STORE_URL": f"sqlite:///{rasa_server.tracker_store}",
            "STAFF_TRACKER_STORE_URL": f"sqlite:///{staff_store}"}
     chat = pexpect.spawn("make", ["chat"], cwd=str(PROJECT_ROOT), env=env, encoding="utf-8",
@@ -74,3 +76,25 @@ def test_make_chat_answers_from_the_knowledge_base_and_cleans_up(trained_model, 
          "my calf is swollen and red"]]
     (staff_sender,) = staff_conversations
     assert staff_sender not in stored_user_messages(rasa_server.tracker_store)
+
+
+def test_closing_the_terminal_stops_everything_make_chat_started_and_it_printed_no_deprecation_warnings(
+        trained_model, server_env, rasa_server, tmp_path: Path) -> None:
+    action_port, chat_port = free_port(), free_port()
+    env = {**server_env, "ACTION_PORT": str(rasa_server.action_port), "CHAT_ACTION_PORT": str(action_port),
+           "CHAT_PORT": str(chat_port), "TERM": "dumb", "STAFF_TRACKER_STORE_URL": f"sqlite:///{tmp_path / 's.db'}"}
+    chat = pexpect.spawn("make", ["chat"], cwd=str(PROJECT_ROOT), env=env, encoding="utf-8",
+                         timeout=60, dimensions=(50, 200))
+    try:
+        chat.expect_exact(PROMPT, timeout=STARTUP_SECONDS)
+        started = chat.before
+        assert port_is_open(action_port) and port_is_open(chat_port)
+    finally:
+        chat.close(force=True)  # the terminal closes: its processes get SIGHUP
+    deadline = time.monotonic() + 15
+    while (port_is_open(action_port) or port_is_open(chat_port)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not port_is_open(action_port), "the action server kept running after the terminal closed"
+    assert not port_is_open(chat_port), "rasa shell kept running after the terminal closed"
+    assert "Rasa server is up and running" in started
+    assert "DeprecationWarning" not in started and "deprecated" not in started.lower()
