@@ -253,7 +253,8 @@ class QuickLoadingDIETClassifier(DIETClassifier):
 class RetrievalIntentResponseSelector(ResponseSelector):
     """Rasa's ResponseSelector, run only on messages classified as its
     retrieval intent (`faq`): nothing reads its choice for any other message,
-    and running it on every message was 15% of the Rasa server's time. Its
+    and running it on every message was a large share of the Rasa server's
+    time (bench/results/history.md). Its
     trained model loads in seconds (see TracesOnlyPredictionOnLoad)."""
 
     @staticmethod

@@ -6,7 +6,8 @@ bisoprolol and the cramps started" is read as a new medicine whatever it is.
 
 They come from drug-named-entity-recognition (MIT; a dictionary of about
 100,000 drug names built from DrugBank, MeSH, Wikipedia and the NHS), which
-holds 360 MB in memory: too much for the Rasa server, so it is read only when
+is large in memory (bench/results/history.md): too much for the Rasa server,
+so it is read only when
 the lists are regenerated, here, into data/knowledge/medicine_names.yml (by
 class) and data/knowledge/other_medicine_names.txt (the other medicines, one a
 line), which the pipeline reads. `tests/nlu/test_pipeline.py` checks the files
@@ -50,7 +51,7 @@ TAKEN_FOR_THE_CRAMP = frozenset({"acetaminophen", "ibuprofen", "aspirin", "quini
 
 def generate(data: KnowledgeData | None = None) -> dict[str, list[str]]:
     """class id -> the other names of the class's medicines, from the dictionary."""
-    import drug_named_entity_recognition.drugs_finder as drugs  # 360 MB: only here
+    import drug_named_entity_recognition.drugs_finder as drugs  # large in memory: only here
     from spellchecker import SpellChecker
 
     data = data or load_knowledge()

@@ -425,7 +425,8 @@ class WordGroupMatcher:
     """Where a text says a word of each group: an index from each entry's first
     word (exactly, or a prefix of it) to the entries, then the rest checked word
     by word. A dictionary lookup a token instead of spaCy's Matcher, whose
-    prefix patterns (regular expressions) cost 2 ms a message."""
+    prefix patterns (regular expressions) were slow on every message
+    (bench/results/history.md)."""
 
     def __init__(self, entries: dict[str, list[tuple[WordSpec, ...]]],
                  other_words: dict[str, list[str]] | None = None) -> None:

@@ -18,8 +18,9 @@ class TracesOnlyPredictionOnLoad:
 
     Rasa builds a loaded model's variables by fitting it on one example and
     then overwrites them with the trained weights. It runs that fit as a traced
-    TensorFlow graph, gradients and all, which was 25 s and 420 MB of the Rasa
-    server's start for a graph that is never used again. Here the fit runs
+    TensorFlow graph, gradients and all, which made the Rasa server's start
+    much slower and larger (bench/results/history.md) for a graph that is
+    never used again. Here the fit runs
     eagerly; only the prediction graph is traced, as before. The weights, and
     so the predictions, are the same. Fine-tuning (`rasa train --finetune`)
     trains the loaded model further, so it loads the model Rasa's own way.

@@ -17,9 +17,12 @@ import re
 import sys
 import urllib.parse
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 
 class SettingsError(SystemExit):
@@ -44,12 +47,12 @@ class Clinic:
 class RedisSettings:
     """REDIS_URL, `redis://[user:password@]host[:port][/db]` (`rediss://` for TLS)."""
 
-    url: str
+    url: str = field(repr=False)
     host: str
     port: int
     db: int
     username: str | None
-    password: str | None
+    password: str | None = field(repr=False)
     ssl: bool
 
     def connection(self) -> dict[str, Any]:
@@ -60,8 +63,8 @@ class RedisSettings:
 
 @dataclass(frozen=True)
 class SlackSettings:
-    bot_token: str
-    signing_secret: str
+    bot_token: str = field(repr=False)
+    signing_secret: str = field(repr=False)
     # The channel the bot also answers in without being mentioned.
     channel: str | None
     # Another Web API base URL (a proxy, or the tests' stand-in).
@@ -70,10 +73,10 @@ class SlackSettings:
 
 @dataclass(frozen=True)
 class TelegramSettings:
-    token: str
+    token: str = field(repr=False)
     bot_name: str
     webhook_url: str
-    secret_token: str
+    secret_token: str = field(repr=False)
     # Another Bot API server (self-hosted, or the tests' stand-in).
     api_url: str | None
 
@@ -84,12 +87,16 @@ TELEGRAM_REQUIRED = ("TELEGRAM_TOKEN", "TELEGRAM_BOT_NAME", "TELEGRAM_WEBHOOK_UR
 TELEGRAM_OPTIONAL = ("TELEGRAM_API_URL",)
 # What Telegram accepts as a webhook's secret token (Bot API, setWebhook).
 TELEGRAM_SECRET_TOKEN_FORMAT = re.compile(r"[A-Za-z0-9_-]{1,256}")
+# The clinic's details when the environment does not give them.
+CLINIC_DEFAULTS = Path(__file__).resolve().parent.parent / "data" / "knowledge" / "clinic.yml"
 # The conversation stores `make purge` cleans, by the variable that names each.
 STORE_VARIABLES = ("TRACKER_STORE_URL", "STAFF_TRACKER_STORE_URL")
 
 
 @dataclass(frozen=True)
 class Settings:
+    """Secrets, and URLs that may hold a password, are left out of the repr (logs)."""
+
     clinic: Clinic
     rasa_port: int
     action_port: int
@@ -99,9 +106,9 @@ class Settings:
     rasa_host: str
     action_host: str
     # The HTTP API's token; the API is off without it.
-    auth_token: str | None
+    auth_token: str | None = field(repr=False)
     # What the Rasa server sends the action server (endpoints.yml), which requires it.
-    action_server_secret: str | None
+    action_server_secret: str | None = field(repr=False)
     # Where rasa_sdk listens (it reads SANIC_HOST itself; its default is every interface).
     action_listen_host: str
     action_server_timeout: int
@@ -110,13 +117,13 @@ class Settings:
     redis: RedisSettings | None
     cors_origins: tuple[str, ...]
     widget_server_url: str | None
-    tracker_store_url: str | None
-    staff_tracker_store_url: str | None
-    socketio_jwt_key: str | None
-    socketio_session_key: str | None
+    tracker_store_url: str | None = field(repr=False)
+    staff_tracker_store_url: str | None = field(repr=False)
+    socketio_jwt_key: str | None = field(repr=False)
+    socketio_session_key: str | None = field(repr=False)
     slack: SlackSettings | None
     telegram: TelegramSettings | None
-    kb_database_url: str | None
+    kb_database_url: str | None = field(repr=False)
 
     def conversation_stores(self) -> list[tuple[str, str]]:
         """The conversation stores that are set, by their variable's name."""
@@ -137,10 +144,12 @@ class _Reader:
             first = self.problems[0]
             raise type(first)("\n".join(str(problem) for problem in self.problems))
 
-    def text(self, name: str, default: str | None = None) -> str | None:
-        """The value, stripped; blank counts as unset."""
-        value = (self.environment.get(name) or "").strip()
-        return value or default
+    def text(self, name: str) -> str | None:
+        """The value, stripped; blank counts as unset (None)."""
+        return (self.environment.get(name) or "").strip() or None
+
+    def text_or(self, name: str, default: str) -> str:
+        return self.text(name) or default
 
     def integer(self, name: str, default: int, lowest: int = 1, highest: int | None = None) -> int:
         value = self.text(name)
@@ -211,9 +220,16 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+@cache
+def clinic_defaults() -> dict[str, str]:
+    content = yaml.safe_load(CLINIC_DEFAULTS.read_text(encoding="utf-8"))
+    return {key: str(value) for key, value in content["clinic"].items()}
+
+
 def from_environment(environment: Mapping[str, str]) -> Settings:
     """The settings the environment gives, checked."""
     read = _Reader(environment)
+    defaults = clinic_defaults()
     redis = read.redis("REDIS_URL")
     workers = read.integer("SANIC_WORKERS", 1)
     if workers != 1 and read.text("REDIS_URL") is None:
@@ -226,29 +242,26 @@ def from_environment(environment: Mapping[str, str]) -> Settings:
     if telegram and not TELEGRAM_SECRET_TOKEN_FORMAT.fullmatch(telegram["TELEGRAM_SECRET_TOKEN"]):
         read.problems.append(ChannelConfigurationError(
             "TELEGRAM_SECRET_TOKEN must be 1 to 256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)."))
-    secret = read.text("ACTION_SERVER_SECRET")
-    listen_host = read.text("SANIC_HOST", "0.0.0.0")
-    assert listen_host is not None
     current = Settings(
-        clinic=Clinic(name=read.text("CLINIC_NAME", "the clinic") or "",
-                      phone=read.text("CLINIC_PHONE", "(555) 010-0100") or "",
-                      booking_url=read.text("CLINIC_BOOKING_URL", "https://clinic.example/book") or "",
-                      region=(read.text("CLINIC_REGION", "us") or "us").lower()),
+        clinic=Clinic(name=read.text_or("CLINIC_NAME", defaults["name"]),
+                      phone=read.text_or("CLINIC_PHONE", defaults["phone"]),
+                      booking_url=read.text_or("CLINIC_BOOKING_URL", defaults["booking_url"]),
+                      region=read.text_or("CLINIC_REGION", defaults["region"]).lower()),
         rasa_port=read.port("RASA_PORT", 5005),
         action_port=read.port("ACTION_PORT", 5055),
         chat_port=read.port("CHAT_PORT", 5006),
         chat_action_port=read.port("CHAT_ACTION_PORT", 5056),
         web_port=read.port("WEB_PORT", 5080),
-        rasa_host=read.text("RASA_HOST", "127.0.0.1") or "",
-        action_host=read.text("ACTION_HOST", "127.0.0.1") or "",
+        rasa_host=read.text_or("RASA_HOST", "127.0.0.1"),
+        action_host=read.text_or("ACTION_HOST", "127.0.0.1"),
         auth_token=read.text("RASA_AUTH_TOKEN"),
-        action_server_secret=secret,
-        action_listen_host=listen_host,
+        action_server_secret=read.text("ACTION_SERVER_SECRET"),
+        action_listen_host=read.text_or("SANIC_HOST", "0.0.0.0"),
         action_server_timeout=read.integer("ACTION_SERVER_TIMEOUT", 10),
         request_max_size=read.integer("SANIC_REQUEST_MAX_SIZE", 65536),
         sanic_workers=workers,
         redis=redis,
-        cors_origins=tuple((read.text("RASA_CORS_ORIGINS") or "").split()),
+        cors_origins=tuple(read.text_or("RASA_CORS_ORIGINS", "").split()),
         widget_server_url=read.text("WIDGET_SERVER_URL"),
         tracker_store_url=read.text("TRACKER_STORE_URL"),
         staff_tracker_store_url=read.text("STAFF_TRACKER_STORE_URL"),

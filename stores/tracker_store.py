@@ -4,8 +4,8 @@ Rasa 3.6's own store retries every five seconds, forever, in silence.
 
 Reading and saving a conversation, which Rasa does on every message, use the
 same table and rows as Rasa's store, in single Core statements instead of ORM
-objects: the ORM's per-row work and statement building were a quarter of the
-Rasa server's time under load (bench/results/history.md).
+objects: the ORM's per-row work and statement building were a large share of
+the Rasa server's time under load (figures: bench/results/history.md).
 
 A session holds at most MAX_EVENTS_PER_SESSION events. Rasa reads and replays
 the whole current session on every message, so a turn got slower the longer
