@@ -81,7 +81,7 @@ kb: $(INSTALLED)
 # Retrain only when the training data, domain, config, vocabulary or the NLU
 # code changed since the last model.
 $(MODEL): $(KB_BUILT) $(TRAINING_FILES) $(wildcard cramp_nlu/*.py cramp_dialogue/*.py rasa_adapter/*.py)
-	$(RASA) train --fixed-model-name leg-cramps --out models
+	$(PY) -m channels.server train --fixed-model-name leg-cramps --out models
 	@touch $@
 
 train: $(MODEL)

@@ -1,8 +1,10 @@
-"""Starts the Rasa server as `rasa run` does (same options), or `rasa shell`
-for staff, with what Rasa's command line cannot do:
+"""Rasa's command line as the project runs it: the Rasa server as `rasa run`
+does (same options), `rasa shell` for staff, or `rasa train`, with what
+Rasa's command line cannot do:
 
-- the settings are read and checked first (runtime.settings), and the Rasa
-  adapter is applied (rasa_adapter.apply), before Rasa loads anything;
+- for the servers, the settings are read and checked first
+  (runtime.settings), and the Rasa adapter is applied (rasa_adapter.apply),
+  before Rasa loads anything;
 - the HTTP API's token is read from RASA_AUTH_TOKEN, never passed as an
   argument (`ps` shows every process's arguments to every user); the API is
   on only when the token is set (`run` only: the shell's server is local);
@@ -12,6 +14,7 @@ for staff, with what Rasa's command line cannot do:
 
     python -m channels.server [run] --interface 127.0.0.1 --port 5005 --model M --credentials C --endpoints E
     python -m channels.server shell --model M --endpoints E --port 5006
+    python -m channels.server train --fixed-model-name leg-cramps --out models
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from runtime.logs import one_line_records, quiet_library_warnings
 from runtime.settings import settings
 
 TOKEN_VARIABLE = "RASA_AUTH_TOKEN"
-COMMANDS = ("run", "shell")
+COMMANDS = ("run", "shell", "train")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -49,9 +52,10 @@ def main(argv: list[str] | None = None) -> None:
     command = arguments[0] if arguments and arguments[0] in COMMANDS else "run"
     if arguments and arguments[0] in COMMANDS:
         arguments = arguments[1:]
-    current = settings()
-    rasa_adapter.apply(action_server_timeout=current.action_server_timeout)
     args = create_argument_parser().parse_args([command, *arguments])
+    if command in ("run", "shell"):  # the servers; training reads no settings and calls no action server
+        current = settings()
+        rasa_adapter.apply(action_server_timeout=current.action_server_timeout)
     if command == "run":
         args.enable_api = current.auth_token is not None
         args.auth_token = current.auth_token

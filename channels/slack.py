@@ -32,7 +32,6 @@ from turns.messages import checked_messages
 logger = logging.getLogger(__name__)
 
 
-
 class RecentEvents:
     """Event ids seen in the last `seconds`, at most `size` of them, in this
     process. Slack retries for up to about an hour (three retries, backing off)."""

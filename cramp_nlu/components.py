@@ -242,7 +242,7 @@ def _with_entities(doc: Doc, spans: list[Span]) -> Doc:
     is_trainable=True,
 )
 class QuickLoadingDIETClassifier(DIETClassifier):
-    """Rasa's DIETClassifier; its trained model loads in seconds (see TracesOnlyPredictionOnLoad)."""
+    """Rasa's DIETClassifier; its trained model loads in seconds (rasa_adapter.tensorflow_models)."""
 
     @staticmethod
     def model_class() -> type[RasaModel]:
@@ -255,7 +255,7 @@ class RetrievalIntentResponseSelector(ResponseSelector):
     retrieval intent (`faq`): nothing reads its choice for any other message,
     and running it on every message was a large share of the Rasa server's
     time (bench/results/history.md). Its
-    trained model loads in seconds (see TracesOnlyPredictionOnLoad)."""
+    trained model loads in seconds (rasa_adapter.tensorflow_models)."""
 
     @staticmethod
     def model_class(use_text_as_label: bool) -> type[RasaModel]:  # type: ignore[override]

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 mkdir -p build/conversations
 # The public Rasa server refuses a larger request body (413) before parsing it.
 # The limit is for what the public sends: the action server receives what the
-# Rasa server sends it (bounded by channels.action_calls), so it never gets it.
+# Rasa server sends it (bounded by rasa_adapter.action_calls), so it never gets it.
 request_max_size="${SANIC_REQUEST_MAX_SIZE:-65536}"
 unset SANIC_REQUEST_MAX_SIZE
 # Every variable checked, and a missing, empty or outdated knowledge base,

@@ -45,7 +45,7 @@ class ConversationStoreUnavailable(BaseException):
     FailSafeTrackerStore, which catches Exception and carries on, after a
     failed read with an empty conversation (forgetting what the person said,
     warning signs included) and after a failed write with one process's
-    memory. The turn must stop instead; `channels.turns` catches this and
+    memory. The turn must stop instead; `turns.messages` catches this and
     sends the fallback reply. Outside a turn (the HTTP API) errors are left
     to Rasa."""
 
