@@ -6,6 +6,7 @@ container test runs them."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -75,6 +76,13 @@ def test_each_replica_has_its_action_server_and_they_share_sessions_and_stores(s
     assert services["actions-1"]["environment"]["ACTION_SERVER_SECRET"] == rasa[0]["ACTION_SERVER_SECRET"]
     for name in ("rasa-1", "rasa-2", "actions-1", "actions-2", "kb-build"):
         assert services[name]["read_only"] is True, name
+
+
+def test_every_variable_compose_reads_is_listed_in_env_example() -> None:
+    read = set(re.findall(r"\$\{([A-Z][A-Z0-9_]+)", COMPOSE_FILE.read_text()))
+    example = (PROJECT_ROOT / ".env.example").read_text()
+    listed = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", example, flags=re.MULTILINE))
+    assert read and read - listed == set()
 
 
 def test_nginx_fronts_both_replicas_with_the_template_the_container_test_uses(services: dict[str, Any]) -> None:

@@ -32,6 +32,9 @@ SECRET_NAME = "leg-cramps-secrets"
 LOCAL_ONLY = {"CHAT_PORT", "WEB_PORT", "WIDGET_SERVER_URL", "STAFF_TRACKER_STORE_URL", "SANIC_WORKERS",
               "SLACK_API_URL", "TELEGRAM_API_URL"}
 ACTION_SERVER_ONLY = {"ACTION_HOST", "ACTION_PORT"}
+# What builds the images or runs compose's own PostgreSQL and Redis.
+DEPLOYMENT_TOOLS = {"IMAGE_REPOSITORY", "IMAGE_TAG", "PYTHON_IMAGE", "POSTGRES_PASSWORD", "REDIS_PASSWORD",
+                    "ASSISTANT_HTTP_PORT"}
 # Never in a ConfigMap: credentials, and URLs that carry them.
 SECRETS = {"RASA_AUTH_TOKEN", "ACTION_SERVER_SECRET", "SOCKETIO_SESSION_KEY", "SOCKETIO_JWT_KEY", "SLACK_BOT_TOKEN",
            "SLACK_SIGNING_SECRET", "TELEGRAM_TOKEN", "TELEGRAM_SECRET_TOKEN", "TRACKER_STORE_URL", "KB_DATABASE_URL",
@@ -148,7 +151,8 @@ def test_every_variable_comes_from_the_config_map_or_the_secret(objects) -> None
     config_map = next(o for (kind, _), o in objects.items() if kind == "ConfigMap")
     endpoint_variables = set(re.findall(r"\$\{(\w+)\}", (PROJECT_ROOT / "deploy" / "endpoints.yml").read_text()))
     needed = {
-        "leg-cramps-rasa": (variables_of_env_example() | endpoint_variables) - LOCAL_ONLY - ACTION_SERVER_ONLY,
+        "leg-cramps-rasa": ((variables_of_env_example() | endpoint_variables)
+                             - LOCAL_ONLY - ACTION_SERVER_ONLY - DEPLOYMENT_TOOLS),
         "leg-cramps-actions": ACTION_SERVER_ONLY | {"KB_DATABASE_URL", "ACTION_SERVER_SECRET", "CLINIC_NAME",
                                                     "CLINIC_PHONE", "CLINIC_BOOKING_URL", "CLINIC_REGION"},
     }
