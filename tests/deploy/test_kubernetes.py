@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from knowledge_base.db import PROJECT_ROOT
+from tests.test_supply_chain import makefile_rule
 
 pytestmark = pytest.mark.deploy
 
@@ -174,3 +175,11 @@ def test_the_knowledge_base_is_built_by_a_job_from_the_action_server_image(objec
     job = objects[("Job", "leg-cramps-kb-build")]["spec"]["template"]["spec"]["containers"][0]
     assert job["command"] == ["python", "-m", "knowledge_base", "build"]
     assert job["image"] == container(objects, "leg-cramps-actions")["image"]
+
+
+def test_the_validator_is_installed_with_require_hashes_apart_from_the_project() -> None:
+    installs = [line for line in makefile_rule("$(KUBE_VALIDATE)") if "pip install" in line]
+    assert [line.split(" -r ")[-1] for line in installs] == ["requirements/pip.txt",
+                                                             "requirements/kubernetes-validate.txt"]
+    assert all(line.startswith("build/kube-validate/bin/python ") and "--require-hashes" in line
+               for line in installs)
