@@ -29,10 +29,17 @@ model_sha256="$(sha256sum "$model" | cut -d' ' -f1)"
 model_id="$(tar -xzOf "$model" metadata.json | "$py" -c 'import json, sys; print(json.load(sys.stdin)["model_id"])')"
 
 start=$(date +%s)
-rm -rf build/wheelhouse
-"$py" -m pip wheel --quiet --no-deps --require-hashes --no-build-isolation \
-    -r requirements/pip.txt -r requirements/constraints.txt -w build/wheelhouse 2> >(grep -v "is ignored: it is neither" >&2)
-(cd build/wheelhouse && sha256sum -- *.whl > SHA256SUMS)
+# Refilled only when the pins changed (the stamp is the pin files' sha256).
+pins="$(cat requirements/pip.txt requirements/constraints.txt | sha256sum | cut -d' ' -f1)"
+if [ "$(cat build/wheelhouse/.pins 2>/dev/null)" != "$pins" ] \
+        || ! (cd build/wheelhouse && sha256sum --quiet --strict -c SHA256SUMS 2> /dev/null); then
+    rm -rf build/wheelhouse
+    "$py" -m pip wheel --quiet --no-deps --require-hashes --no-build-isolation \
+        -r requirements/pip.txt -r requirements/constraints.txt -w build/wheelhouse \
+        2> >(grep -v "is ignored: it is neither" >&2)
+    (cd build/wheelhouse && sha256sum -- *.whl > SHA256SUMS)
+    echo "$pins" > build/wheelhouse/.pins
+fi
 wheels_done=$(date +%s)
 
 export DOCKER_BUILDKIT=0  # the classic builder: the one every dockerd has, Debian's 20.10 included
