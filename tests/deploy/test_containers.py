@@ -378,6 +378,11 @@ def test_a_web_chat_through_nginx_is_sticky_and_survives_a_reload(deployment: De
     assert len(set(upstreams(sockets))) == 1, "both connections of one browser on one replica"
     events = deployment.replicas[0].tracker(session)["events"]
     assert [e["text"] for e in events if e["event"] == "user"] == ["my calves cramp at night", "now and then"]
+    # Should that replica go, the other takes the session over: both sign with SOCKETIO_SESSION_KEY.
+    other = next(r for r in deployment.replicas if r is not deployment.replica_of(upstreams(sockets)[0]))
+    elsewhere = SocketClient(other, ORIGIN, token=None)
+    assert elsewhere.request_session(session) == session
+    elsewhere.close()
 
 
 def test_a_replica_killed_mid_conversation_the_other_answers_with_the_conversation_intact(

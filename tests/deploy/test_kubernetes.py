@@ -183,3 +183,14 @@ def test_the_validator_is_installed_with_require_hashes_apart_from_the_project()
                                                              "requirements/kubernetes-validate.txt"]
     assert all(line.startswith("build/kube-validate/bin/python ") and "--require-hashes" in line
                for line in installs)
+
+
+def test_only_the_rasa_server_reaches_the_action_server(objects) -> None:
+    policy = objects[("NetworkPolicy", "leg-cramps-actions")]["spec"]
+    actions = objects[("Deployment", "leg-cramps-actions")]["spec"]["template"]["metadata"]["labels"]
+    rasa = objects[("Deployment", "leg-cramps-rasa")]["spec"]["template"]["metadata"]["labels"]
+    assert policy["podSelector"]["matchLabels"].items() <= actions.items()
+    [rule] = policy["ingress"]
+    [source] = rule["from"]
+    assert source["podSelector"]["matchLabels"].items() <= rasa.items()
+    assert rule["ports"] == [{"protocol": "TCP", "port": 5055}]
