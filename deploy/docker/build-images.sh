@@ -19,8 +19,7 @@ docker="${DOCKER:-docker}"
 model=models/leg-cramps.tar.gz
 [ -f "$model" ] || { echo "error: no trained model at $model (make train)" >&2; exit 1; }
 
-version="$("$py" -c "from importlib.metadata import version; print(version('leg-cramp-assistant'))" 2>/dev/null \
-    || sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)"
+version="$(sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)"
 revision="$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)"
 if [ -n "$(git status --porcelain 2>/dev/null)" ]; then revision="$revision-dirty"; fi
 tag="${IMAGE_TAG:-$version-$revision}"
