@@ -338,6 +338,13 @@ def test_both_replicas_and_action_servers_report_healthy(deployment: Deployment)
     assert set(status.values()) == {"healthy"}, status
 
 
+def test_no_secret_is_on_any_command_line_on_the_host(deployment: Deployment) -> None:
+    command_lines = [path.read_bytes() for path in Path("/proc").glob("[0-9]*/cmdline") if path.exists()]
+    assert any(b"channels.server" in line for line in command_lines)  # the containers' servers are among them
+    for name in ("RASA_AUTH_TOKEN", "ACTION_SERVER_SECRET", "SOCKETIO_SESSION_KEY"):
+        assert not any(deployment.env[name].encode() in line for line in command_lines), name
+
+
 def test_a_conversation_through_nginx_lands_on_both_replicas_and_keeps_its_slots(deployment: Deployment) -> None:
     front, sender = deployment.nginx, f"deploy-{uuid.uuid4().hex}"
     assert "one safety question" in reply_texts(front.say(sender, "I get cramps in my calves at night"))
