@@ -8,6 +8,9 @@ RASA := $(VENV)/bin/rasa
 MODEL := models/leg-cramps.tar.gz
 INSTALLED := $(VENV)/.installed
 KB_BUILT := build/.kb-built
+# kubernetes-validate, for the Kubernetes manifests' test: its pins conflict with
+# Rasa's (attrs, jsonschema), so it has a venv of its own.
+KUBE_VALIDATE := build/kube-validate/.installed
 
 export RASA_PORT ?= 5005
 export ACTION_PORT ?= 5055
@@ -37,7 +40,7 @@ WIDGET_VENDOR_SRI := web/socket.io.min.js.sha384
 KNOWLEDGE_FILES := $(wildcard data/knowledge/*.yml data/knowledge/*.txt)
 TRAINING_FILES := config.yml domain.yml $(shell find data -name '*.yml' -not -path 'data/knowledge/*')
 
-.PHONY: help install kb train chat serve web purge bench profile test lint lock clean
+.PHONY: help install kb train chat serve web purge bench profile test lint lock clean image
 
 help:
 	@echo "make chat   set everything up and talk to the assistant in the terminal"
@@ -49,6 +52,7 @@ help:
 	@echo "make purge DAYS=N  delete every conversation event older than N days (patients and staff)"
 	@echo "make bench  latency, throughput, memory, cold start, training time, against rasa init (bench/results/)"
 	@echo "make profile  py-spy on both servers under load (USERS=20 SECONDS=20; bench/results/profile-*)"
+	@echo "make image  the Rasa server's and the action server's images, built offline (deploy/, README: Deploying)"
 	@echo "make lint   ruff and mypy"
 
 # Every file installed is checked against the sha256 hashes in requirements/
@@ -117,7 +121,22 @@ web: $(WIDGET_VENDOR) $(INSTALLED)
 	@$(call check_sri,$(WIDGET_VENDOR))
 	@$(PY) scripts/web_server.py
 
-test: $(MODEL) $(WIDGET_VENDOR)
+$(KUBE_VALIDATE): requirements/pip.txt requirements/kubernetes-validate.txt
+	@python310=$$(scripts/find-python.sh) && \
+	  { [ -x build/kube-validate/bin/python ] || $$python310 -m venv build/kube-validate; }
+	build/kube-validate/bin/python -m pip install --quiet --require-hashes -r requirements/pip.txt
+	build/kube-validate/bin/python -m pip install --quiet --require-hashes --no-deps -r requirements/kubernetes-validate.txt
+	@touch $@
+
+# Both images (leg-cramps/rasa, leg-cramps/actions), installed only from a
+# wheelhouse filled here from requirements/ (see deploy/docker/build-images.sh
+# for PYTHON_IMAGE, IMAGE_REPOSITORY, IMAGE_TAG).
+image: $(MODEL)
+	PY=$(PY) deploy/docker/build-images.sh
+
+# pytest includes tests/deploy/: the Kubernetes manifests (offline) and, as
+# root with docker.io, debootstrap and nginx installed, the containers for real.
+test: $(MODEL) $(WIDGET_VENDOR) $(KUBE_VALIDATE)
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 	$(RASA) data validate --fail-on-warnings

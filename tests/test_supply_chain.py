@@ -22,7 +22,7 @@ from packaging.version import Version
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONSTRAINTS = PROJECT_ROOT / "requirements" / "constraints.txt"
 PIP_PIN = PROJECT_ROOT / "requirements" / "pip.txt"
-PIN_FILES = [CONSTRAINTS, PIP_PIN]
+PIN_FILES = [CONSTRAINTS, PIP_PIN, PROJECT_ROOT / "requirements" / "kubernetes-validate.txt"]
 MAKEFILE = PROJECT_ROOT / "Makefile"
 SOCKET_IO = PROJECT_ROOT / "web" / "widget" / "vendor" / "socket.io.min.js"
 SOCKET_IO_SRI = PROJECT_ROOT / "web" / "socket.io.min.js.sha384"
