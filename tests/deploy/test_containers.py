@@ -25,14 +25,14 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from hashlib import sha256
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
-from harness import free_port
+from harness import free_port, in_schema, postgres_schema, start_group, stop_group
 from knowledge_base.db import PROJECT_ROOT
 from tests.conftest import POSTGRES_URL
 from tests.e2e.conftest import RunningServer, reply_texts, text_of, triage_payloads
@@ -92,13 +92,11 @@ def dockerd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         return
     DOCKER_DIR.mkdir(parents=True, exist_ok=True)
     log = tmp_path_factory.mktemp("dockerd") / "dockerd.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [shutil.which("dockerd", path=SBIN_PATH), "--host", f"unix://{DOCKER_SOCKET}",
-             "--data-root", str(DOCKER_DATA), "--exec-root", str(DOCKER_DIR / "exec"),
-             "--pidfile", str(DOCKER_DIR / "docker.pid"), "--bridge=none", "--iptables=false",
-             "--ip-forward=false", "--ip-masq=false"],
-            stdout=output, stderr=subprocess.STDOUT, start_new_session=True, env=docker_env())
+    process = start_group(
+        [str(shutil.which("dockerd", path=SBIN_PATH)), "--host", f"unix://{DOCKER_SOCKET}",
+         "--data-root", str(DOCKER_DATA), "--exec-root", str(DOCKER_DIR / "exec"),
+         "--pidfile", str(DOCKER_DIR / "docker.pid"), "--bridge=none", "--iptables=false",
+         "--ip-forward=false", "--ip-masq=false"], PROJECT_ROOT, docker_env(), log)
     try:
         deadline = time.monotonic() + 60
         while not daemon_answers():
@@ -107,12 +105,7 @@ def dockerd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
             time.sleep(1)
         yield
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        stop_group(process, signal.SIGTERM, seconds=60)
 
 
 @dataclass
@@ -225,17 +218,14 @@ http {{
 @pytest.fixture(scope="module")
 def deployment(images: Images, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     folder = tmp_path_factory.mktemp("deployment")
-    suffix = uuid.uuid4().hex[:8]
-    kb_schema, tracker_schema = f"deploy_kb_{suffix}", f"deploy_tracker_{suffix}"
-    admin = sa.create_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        for schema in (kb_schema, tracker_schema):
-            connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    postgres = POSTGRES_URL.removeprefix("postgresql+psycopg2://")
+    suffix = uuid.uuid4().hex[:8]  # the containers' names
+    schemas = ExitStack()
+    kb_schema = schemas.enter_context(postgres_schema("deploy_kb", POSTGRES_URL))
+    tracker_schema = schemas.enter_context(postgres_schema("deploy_tracker", POSTGRES_URL))
     token = secrets.token_hex(16)
     env = {**docker_env(),
-           "KB_DATABASE_URL": f"postgresql+psycopg2://{postgres}?options=-csearch_path%3D{kb_schema}",
-           "TRACKER_STORE_URL": f"postgresql://{postgres}?options=-csearch_path%3D{tracker_schema}",
+           "KB_DATABASE_URL": in_schema(POSTGRES_URL, kb_schema),
+           "TRACKER_STORE_URL": in_schema(POSTGRES_URL.replace("+psycopg2", ""), tracker_schema),
            "REDIS_URL": REDIS, "RASA_AUTH_TOKEN": token, "ACTION_SERVER_SECRET": secrets.token_urlsafe(32),
            "SOCKETIO_SESSION_KEY": secrets.token_urlsafe(32)}
     replicas = [RunningServer(url="", token=token, rasa_port=free_port(), action_port=free_port(),
@@ -303,10 +293,7 @@ def deployment(images: Images, tmp_path_factory: pytest.TempPathFactory) -> Iter
             logs = docker("logs", name, check=False)
             (folder / f"{name}.log").write_text(logs.stdout + logs.stderr)
             docker("rm", "--force", name, check=False)
-        with admin.begin() as connection:
-            for schema in (kb_schema, tracker_schema):
-                connection.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+        schemas.close()
         REPORT.parent.mkdir(parents=True, exist_ok=True)
         REPORT.write_text(json.dumps(figures, indent=2) + "\n")
 
