@@ -1,1 +1,3 @@
-"""What both servers (Rasa's and the action server) set up when they start."""
+"""What every part of the assistant shares, at the bottom of the layers: its
+settings (runtime.settings), log records on one line (runtime.logs), and the
+turn in progress (runtime.turn). Nothing here imports Rasa."""
