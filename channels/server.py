@@ -49,11 +49,11 @@ def main(argv: list[str] | None = None) -> None:
     import rasa_adapter
     from channels.http_api import http_api_guard
 
-    command = arguments[0] if arguments and arguments[0] in COMMANDS else "run"
+    command = "run"
     if arguments and arguments[0] in COMMANDS:
-        arguments = arguments[1:]
+        command, arguments = arguments[0], arguments[1:]
     args = create_argument_parser().parse_args([command, *arguments])
-    if command in ("run", "shell"):  # the servers; training reads no settings and calls no action server
+    if command != "train":  # the servers; training reads no settings and calls no action server
         current = settings()
         rasa_adapter.apply(action_server_timeout=current.action_server_timeout)
     if command == "run":

@@ -6,29 +6,17 @@ server fails."""
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
 from knowledge_base.queries import AdviceStep, RankedCause, Safeguards, TriageResult
 from knowledge_base.wording import wording
+from runtime.settings import Clinic
 
 # Levels that are told at once, whatever else is going on, and stop the questions.
 ACT_NOW_LEVELS = ("emergency", "urgent")
 
 
-class ClinicDetails(Protocol):
-    """What replies say about the clinic (runtime.settings.Clinic)."""
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def phone(self) -> str: ...
-
-    @property
-    def booking_url(self) -> str: ...
-
-
-def clinic_values(clinic: ClinicDetails) -> dict[str, str]:
+def clinic_values(clinic: Clinic) -> dict[str, str]:
     """The clinic's placeholders in wording.yml."""
     return {"clinic_name": clinic.name, "clinic_phone": clinic.phone, "booking_url": clinic.booking_url}
 
@@ -109,11 +97,11 @@ def closing_reply(result: TriageResult) -> str:
     return f"{text} {result.safety_net}" if result.safety_net else text
 
 
-def booking_reply(clinic: ClinicDetails) -> str:
+def booking_reply(clinic: Clinic) -> str:
     return wording().say("booking", **clinic_values(clinic))
 
 
-def after_act_now_reply(result: TriageResult, clinic: ClinicDetails) -> str:
+def after_act_now_reply(result: TriageResult, clinic: Clinic) -> str:
     """Said when the questions end because of an urgent or emergency result told earlier."""
     if result.level == "emergency":
         return wording().say("questions_stopped_emergency", action=result.action, **clinic_values(clinic))
@@ -129,7 +117,7 @@ def relief_now_reply(steps: list[AdviceStep], guard: Safeguards) -> str:
                       wording().say("relief_now_close")])
 
 
-def apology(clinic: ClinicDetails, safety_net: str | None) -> str:
+def apology(clinic: Clinic, safety_net: str | None) -> str:
     """The apology when part of the service failed, with the self-care level's
     safety net (when to get help, and how fast)."""
     text = wording().say("apology", **clinic_values(clinic))

@@ -50,13 +50,8 @@ class Wording:
     sentences: dict[str, str]
 
     def say(self, key: str, **values: Any) -> str:
-        """The sentence, its placeholders filled (those it does not use are ignored)."""
-        return self.sentences[key].format_map(_Filled(values))
-
-
-class _Filled(dict):  # type: ignore[type-arg]
-    def __missing__(self, key: str) -> str:
-        raise KeyError(f"the sentence needs {{{key}}}, which was not given")
+        """The sentence, its placeholders filled (values it does not use are ignored)."""
+        return self.sentences[key].format(**values)
 
 
 def placeholders(text: str) -> set[str]:

@@ -88,10 +88,9 @@ def validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
         raise error
 
 
-
 def bounded_action_call_format(self: RemoteAction, tracker: Any, domain: Any) -> dict[str, Any]:
     """RemoteAction._action_call_format, with the conversation cut to the events
-    since the latest message and no metadata (see the module's docstring)."""
+    since the latest message and no metadata (see the package's docstring)."""
     call = _rasa_action_call_format(self, tracker, domain)
     state = call["tracker"]
     events = state.get("events") or []

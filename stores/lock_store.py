@@ -25,16 +25,17 @@ logger = logging.getLogger(__name__)
 LOCK_POLL_SECONDS = 0.05
 
 
-def redis_lock_store(redis: RedisSettings, key_prefix: str | None = None) -> RedisLockStore:
-    return RedisLockStore(host=redis.host, port=redis.port, db=redis.db, username=redis.username,
-                          password=redis.password, use_ssl=redis.ssl, key_prefix=key_prefix)
+def redis_lock_store(redis_settings: RedisSettings, key_prefix: str | None = None) -> RedisLockStore:
+    return RedisLockStore(host=redis_settings.host, port=redis_settings.port, db=redis_settings.db,
+                          username=redis_settings.username, password=redis_settings.password,
+                          use_ssl=redis_settings.ssl, key_prefix=key_prefix)
 
 
 class EnvironmentLockStore(LockStore):
     """Hands every call to a Redis or an in-memory lock store, chosen at start."""
 
     def __init__(self, endpoint_config: EndpointConfig | None = None) -> None:
-        redis_settings = settings().redis  # several SANIC_WORKERS need it (checked there)
+        redis_settings = settings().redis  # runtime.settings refuses several SANIC_WORKERS without it
         key_prefix = (endpoint_config.kwargs.get("key_prefix") if endpoint_config else None) or None
         if redis_settings:
             self.store: LockStore = redis_lock_store(redis_settings, key_prefix)
