@@ -196,6 +196,8 @@ def _since_a_year(tokens: list[str]) -> list[Duration]:
 
 _YEAR = re.compile(r"^(19|20)\d\d$")
 _CLOCK = re.compile(r"^(\d{1,2})(?:[:.](\d\d))?(am|pm)?$")
+# An hour in digits: str.isdigit() also takes "²" and "③", which int() refuses.
+_HOUR_DIGITS = re.compile(r"[0-9]{1,2}")
 _HOUR_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
                "ten": 10, "eleven": 11, "twelve": 12}
 _NAMED_TIMES = {"midnight": 0, "noon": 12 * 60, "midday": 12 * 60, "lunchtime": 12 * 60 + 30}
@@ -228,7 +230,7 @@ def _clock_time(tokens: list[str], i: int) -> tuple[int, int] | None:
     if word in _PAST_TO and i + 2 < len(tokens) and tokens[i + 1] in ("past", "to"):
         named = tokens[i + 2]
         hour = ((_HOUR_WORDS[named] % 12 * 60, i + 3) if named in _HOUR_WORDS
-                else (int(named) % 12 * 60, i + 3) if named.isdigit() and int(named) <= 24
+                else (int(named) % 12 * 60, i + 3) if _HOUR_DIGITS.fullmatch(named) and int(named) <= 24
                 else _clock_time(tokens, i + 2))
         if hour is None:
             return None
