@@ -1,5 +1,6 @@
 """What every channel does around a turn. Before: a length limit with a
-polite answer, control characters removed, empty messages answered without
+polite answer, the text normalised (turns.text: control and invisible
+characters removed, NFKC, digits of any script as ASCII), empty messages answered without
 asking the model, a text that only looks like a button's `/intent` payload
 read as the text it is, metadata cut to the allow-list, the sender's message
 rate, and the channel's prefix on the sender id. After: if part of the
@@ -23,12 +24,11 @@ from runtime import turn
 from stores.tracker_store import ConversationStoreUnavailable
 from turns import fallback
 from turns.limits import MessageRate, allowed_metadata
+from turns.text import normalise
 
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARACTERS = 2000
-# C0 and C1 control characters, except tab and newline.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 # How Rasa reads a button's payload: "/intent" then, optionally, a JSON object of entities.
@@ -38,7 +38,8 @@ sender_rate = MessageRate()
 
 
 def clean_text(text: Any) -> str:
-    return CONTROL_CHARACTERS.sub("", text).strip() if isinstance(text, str) else ""
+    """The text as every later step reads it (see turns.text); "" if it is not text."""
+    return normalise(text) if isinstance(text, str) else ""
 
 
 @lru_cache(maxsize=1)
@@ -117,7 +118,7 @@ async def slow_down(output_channel: Any, recipient_id: str, text: str) -> None:
     """The polite refusal of a message sent too fast; a warning sign in it is
     still answered first (the message itself is not read by the model)."""
     try:
-        await fallback.send_act_now_advice(output_channel, recipient_id, text[:MAX_MESSAGE_CHARACTERS])
+        await fallback.send_act_now_advice(output_channel, recipient_id, clean_text(text)[:MAX_MESSAGE_CHARACTERS])
     except Exception:  # the knowledge base failed: the refusal still goes out
         logger.exception("Could not triage a message sent too fast.")
     await output_channel.send_text_message(recipient_id, wording().say("slow_down"))

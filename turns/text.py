@@ -18,22 +18,22 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _DROPPED_CATEGORIES = frozenset({"Cf", "Cs"})
 
 
-def _read_as(character: str) -> str:
-    if character.isascii():
+def _digit_as_ascii(character: str) -> str:
+    if character.isascii() or unicodedata.category(character) != "Nd":
         return character
-    category = unicodedata.category(character)
-    if category in _DROPPED_CATEGORIES:
-        return ""
-    if category == "Nd":  # a digit of another script: its ASCII digit
-        return str(unicodedata.decimal(character, ""))
-    return character
+    return str(unicodedata.decimal(character, ""))
 
 
 def normalise(text: str) -> str:
     """NFKC (superscript and circled digits, full-width letters become ASCII),
     invisible format and control characters removed, the digits of any script
-    as ASCII digits, surrounding whitespace stripped. Never raises on a str."""
+    as ASCII digits, surrounding whitespace stripped. Never raises on a str,
+    and normalise(normalise(text)) == normalise(text)."""
+    text = CONTROL_CHARACTERS.sub("", text)
+    if text.isascii():
+        return text.strip()
+    # Removed before NFKC, so that the letters either side of one compose as they would unbroken.
+    text = "".join(c for c in text if unicodedata.category(c) not in _DROPPED_CATEGORIES)
+    # NFKC yields no format, control or non-ASCII digit character from any other (Unicode 14).
     text = unicodedata.normalize("NFKC", text)
-    if not text.isascii():
-        text = "".join(map(_read_as, text))
-    return CONTROL_CHARACTERS.sub("", text).strip()
+    return "".join(map(_digit_as_ascii, text)).strip()
