@@ -59,16 +59,26 @@ def known_terms(slots: Mapping[str, Any]) -> list[str]:
     level has been told, every one that had matched a warning-sign rule: a
     level told is never lowered, not even by a correction ("actually it's more
     like once a month")."""
-    terms = [slots.get(slot) for slot in SINGLE_TERM_SLOTS]
+    terms = [_term(slots.get(slot)) for slot in SINGLE_TERM_SLOTS]
     for slot in LIST_SLOTS_BY_ENTITY.values():
-        terms += slots.get(slot) or []
+        terms += _terms(slots.get(slot))
     if slots.get("triage_level"):
-        terms += slots.get("red_flags") or []
+        terms += _terms(slots.get("red_flags"))
     return list(dict.fromkeys(term for term in terms if term))
 
 
-def _merged(old: list[str] | None, new: list[str]) -> list[str]:
-    return list(dict.fromkeys([*(old or []), *new]))
+# A slot stored before its values were checked (turns.known_values) may hold a
+# dictionary, a number or a list of them: only strings count as term ids.
+def _term(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _terms(value: Any) -> list[str]:
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+
+def _merged(old: Any, new: list[str]) -> list[str]:
+    return list(dict.fromkeys([*_terms(old), *new]))
 
 
 class ActionUnderstandTurn(Action):
@@ -93,10 +103,11 @@ class ActionUnderstandTurn(Action):
         entities = tracker.latest_message.get("entities") or []
         updates: dict[str, Any] = {}
         for entity_type, slot in LIST_SLOTS_BY_ENTITY.items():
-            said = [e["value"] for e in entities if e.get("entity") == entity_type and not e.get("role")]
+            said = _terms([e.get("value") for e in entities if e.get("entity") == entity_type and not e.get("role")])
             if said:
                 updates[slot] = _merged(slots.get(slot), said)
-        denied = [e["value"] for e in entities if e.get("entity") == "finding" and e.get("role") == ABSENT_ROLE]
+        denied = _terms([e.get("value") for e in entities
+                         if e.get("entity") == "finding" and e.get("role") == ABSENT_ROLE])
         if denied:
             updates["denied_findings"] = _merged(slots.get("denied_findings"), denied)
         # Set above exactly when this message names a warning sign or a risk factor
@@ -442,7 +453,7 @@ class ActionReliefNow(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         # The calf is where most cramps are; its stretch is the best guess when we don't know.
-        where = tracker.get_slot("cramp_location") or "calf"
+        where = _term(tracker.get_slot("cramp_location")) or "calf"
         terms = [where, *known_terms(tracker.current_slot_values())]
         region = settings().clinic.region
         with Session(shared_engine()) as session:
