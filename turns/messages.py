@@ -22,7 +22,7 @@ from knowledge_base.db import PROJECT_ROOT
 from knowledge_base.wording import wording
 from runtime import turn
 from stores.tracker_store import ConversationStoreUnavailable
-from turns import fallback
+from turns import fallback, known_values
 from turns.limits import MessageRate, allowed_metadata
 from turns.text import normalise
 
@@ -49,14 +49,14 @@ def _domain() -> Domain:
 
 def command_or_text(text: str) -> str:
     """The text as Rasa should read it: a button payload (a known intent, with
-    known entities) unchanged; any other text that starts with "/" without its
-    slashes. Rasa would otherwise try to read it as a payload and echo the
-    whole message into its warning log."""
+    known entities) with only the values buttons send (turns.known_values); any
+    other text that starts with "/" without its slashes. Rasa would otherwise
+    try to read it as a payload and echo the whole message into its warning log."""
     if not text.startswith("/"):
         return text
     match = COMMAND.fullmatch(text)
     if match and match["intent"] in _domain().intents and _known_entities(match["entities"]):
-        return text
+        return known_values.command_with_known_values(match["intent"], match["entities"], _domain())
     return text.lstrip("/").strip()
 
 
