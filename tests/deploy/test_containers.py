@@ -17,7 +17,6 @@ import os
 import secrets
 import shutil
 import signal
-import string
 import subprocess
 import sys
 import time
@@ -35,6 +34,7 @@ import pytest
 from harness import free_port, in_schema, postgres_schema, start_group, stop_group
 from knowledge_base.db import PROJECT_ROOT
 from tests.conftest import POSTGRES_URL
+from tests.deploy.nginx import render_nginx
 from tests.e2e.conftest import RunningServer, reply_texts, text_of, triage_payloads
 from tests.e2e.test_socketio_access import SocketClient
 
@@ -193,28 +193,6 @@ def answered(server: RunningServer, sender: str) -> bool:
         return False
 
 
-def render_nginx(folder: Path, port: int, replicas: list[RunningServer]) -> Path:
-    """deploy/nginx/assistant.conf.template as the nginx image renders it, in a
-    main configuration that keeps every file nginx writes in `folder`."""
-    template = (PROJECT_ROOT / "deploy" / "nginx" / "assistant.conf.template").read_text()
-    access_log = folder / "access.log"
-    site = string.Template(template).safe_substitute(
-        NGINX_LISTEN=f"127.0.0.1:{port}", NGINX_ACCESS_LOG=str(access_log),
-        RASA_1=f"127.0.0.1:{replicas[0].rasa_port}", RASA_2=f"127.0.0.1:{replicas[1].rasa_port}")
-    (folder / "assistant.conf").write_text(site)
-    temp = {kind: folder / kind for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")}
-    main = folder / "nginx.conf"
-    main.write_text(f"""worker_processes 1;
-pid {folder}/nginx.pid;
-error_log {folder}/error.log;
-events {{ worker_connections 256; }}
-http {{
-{"".join(f"    {kind}_temp_path {path};{chr(10)}" for kind, path in temp.items())}    include {folder}/assistant.conf;
-}}
-""")
-    return main
-
-
 @pytest.fixture(scope="module")
 def deployment(images: Images, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     folder = tmp_path_factory.mktemp("deployment")
@@ -269,7 +247,8 @@ def deployment(images: Images, tmp_path_factory: pytest.TempPathFactory) -> Iter
         figures["start_to_first_answer_s"] = first_answer
 
         nginx_port = free_port()
-        main = render_nginx(folder, nginx_port, replicas)
+        main = render_nginx(folder, nginx_port, (f"127.0.0.1:{replicas[0].rasa_port}",
+                                                 f"127.0.0.1:{replicas[1].rasa_port}"))
         nginx_log = (folder / "nginx.out").open("w")
         nginx = subprocess.Popen([shutil.which("nginx", path=SBIN_PATH), "-p", str(folder), "-c", str(main),
                                   "-g", "daemon off;"], stdout=nginx_log, stderr=subprocess.STDOUT,
