@@ -3,10 +3,12 @@ production overlay, every rendered object validates against the Kubernetes
 1.30 schemas (kubernetes-validate, strict: unknown fields are errors), and the
 objects say what the deployment needs (replicas, probes on the real
 endpoints, the benchmark's memory, autoscaling, disruption budget, sticky
-socket.io, every variable from a ConfigMap or the Secret)."""
+socket.io, every variable from a ConfigMap or the Secret, the nightly purge,
+the Rasa pods' NetworkPolicy, no placeholder phone number)."""
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 import shutil
@@ -18,6 +20,7 @@ import pytest
 import yaml
 
 from knowledge_base.db import PROJECT_ROOT
+from tests.runtime.test_placeholder_phone import EXPOSED, start_check
 from tests.test_supply_chain import makefile_rule
 
 pytestmark = pytest.mark.deploy
@@ -37,9 +40,12 @@ ACTION_SERVER_ONLY = {"ACTION_HOST", "ACTION_PORT"}
 DERIVED = {"SANIC_HOST"}
 # What builds the images or runs compose's own PostgreSQL and Redis.
 DEPLOYMENT_TOOLS = {"IMAGE_REPOSITORY", "IMAGE_TAG", "PYTHON_IMAGE", "POSTGRES_PASSWORD", "REDIS_PASSWORD",
-                    "ASSISTANT_HTTP_PORT"}
+                    "ASSISTANT_HTTP_PORT", "NGINX_TRUSTED_PROXIES", "ASSISTANT_SUBNET"}
+# Read by the purge CronJob only.
+PURGE_ONLY = {"PURGE_DAYS"}
 # Never in a ConfigMap: credentials, and URLs that carry them.
-SECRETS = {"RASA_AUTH_TOKEN", "ACTION_SERVER_SECRET", "SOCKETIO_SESSION_KEY", "SOCKETIO_JWT_KEY", "SLACK_BOT_TOKEN",
+SECRETS = {"RASA_AUTH_TOKEN", "RASA_REST_TOKEN", "POSTGRES_PASSWORD", "REDIS_PASSWORD",
+           "ACTION_SERVER_SECRET", "SOCKETIO_SESSION_KEY", "SOCKETIO_JWT_KEY", "SLACK_BOT_TOKEN",
            "SLACK_SIGNING_SECRET", "TELEGRAM_TOKEN", "TELEGRAM_SECRET_TOKEN", "TRACKER_STORE_URL", "KB_DATABASE_URL",
            "REDIS_URL"}
 
@@ -155,7 +161,7 @@ def test_every_variable_comes_from_the_config_map_or_the_secret(objects) -> None
     endpoint_variables = set(re.findall(r"\$\{(\w+)\}", (PROJECT_ROOT / "deploy" / "endpoints.yml").read_text()))
     needed = {
         "leg-cramps-rasa": ((variables_of_env_example() | endpoint_variables)
-                             - LOCAL_ONLY - ACTION_SERVER_ONLY - DEPLOYMENT_TOOLS - DERIVED),
+                             - LOCAL_ONLY - ACTION_SERVER_ONLY - DEPLOYMENT_TOOLS - DERIVED - PURGE_ONLY),
         "leg-cramps-actions": ACTION_SERVER_ONLY | {"KB_DATABASE_URL", "ACTION_SERVER_SECRET", "CLINIC_NAME",
                                                     "CLINIC_PHONE", "CLINIC_BOOKING_URL", "CLINIC_REGION"},
     }
@@ -175,7 +181,8 @@ def test_every_variable_comes_from_the_config_map_or_the_secret(objects) -> None
 
 def test_the_knowledge_base_is_built_by_a_job_from_the_action_server_image(objects) -> None:
     job = objects[("Job", "leg-cramps-kb-build")]["spec"]["template"]["spec"]["containers"][0]
-    assert job["command"] == ["python", "-m", "knowledge_base", "build"]
+    # args: the image's entrypoint (store-urls, the passwords percent-encoded into the URLs) runs it.
+    assert "command" not in job and job["args"] == ["python", "-m", "knowledge_base", "build"]
     assert job["image"] == container(objects, "leg-cramps-actions")["image"]
 
 
@@ -196,3 +203,74 @@ def test_only_the_rasa_server_reaches_the_action_server(objects) -> None:
     [source] = rule["from"]
     assert source["podSelector"]["matchLabels"].items() <= rasa.items()
     assert rule["ports"] == [{"protocol": "TCP", "port": 5055}]
+
+
+def test_old_conversations_are_purged_every_night(objects) -> None:
+    cron = objects[("CronJob", "leg-cramps-purge")]["spec"]
+    assert cron["concurrencyPolicy"] == "Forbid" and len(cron["schedule"].split()) == 5
+    pod = cron["jobTemplate"]["spec"]["template"]["spec"]
+    [purge] = pod["containers"]
+    assert "command" not in purge and purge["args"] == ["python", "-m", "stores.purge", "--days", "$(PURGE_DAYS)"]
+    assert purge["image"] == container(objects, "leg-cramps-rasa")["image"]  # the image with stores/
+    env = {entry["name"]: entry["valueFrom"] for entry in purge["env"]}
+    config_map = next(o for (kind, _), o in objects.items() if kind == "ConfigMap")
+    assert float(config_map["data"][env["PURGE_DAYS"]["configMapKeyRef"]["key"]]) >= 1
+    assert env["TRACKER_STORE_URL"] == {e["name"]: e["valueFrom"] for e in container(objects, "leg-cramps-rasa")["env"]
+                                        }["TRACKER_STORE_URL"]
+    assert pod["securityContext"]["runAsNonRoot"] and purge["securityContext"]["readOnlyRootFilesystem"]
+
+
+def test_the_rasa_pods_are_reached_only_by_the_ingress_controller_and_reach_only_what_they_use(objects) -> None:
+    policy = objects[("NetworkPolicy", "leg-cramps-rasa")]["spec"]
+    rasa = objects[("Deployment", "leg-cramps-rasa")]["spec"]["template"]["metadata"]["labels"]
+    actions = objects[("Deployment", "leg-cramps-actions")]["spec"]["template"]["metadata"]["labels"]
+    assert policy["podSelector"]["matchLabels"].items() <= rasa.items()
+    assert set(policy["policyTypes"]) == {"Ingress", "Egress"}
+    [rule] = policy["ingress"]
+    [source] = rule["from"]
+    assert source["namespaceSelector"]["matchLabels"] == {"kubernetes.io/metadata.name": "ingress-nginx"}
+    assert source["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": "ingress-nginx"}
+    assert rule["ports"] == [{"protocol": "TCP", "port": 5005}]
+    # Every egress rule names its ports: nothing else leaves the pods.
+    allowed = {(port["protocol"], port["port"]) for rule in policy["egress"] for port in rule["ports"]}
+    assert allowed == {("TCP", 5055), ("TCP", 5432), ("TCP", 6379), ("UDP", 53), ("TCP", 53), ("TCP", 443)}
+    to_actions = next(rule for rule in policy["egress"] if rule["ports"] == [{"protocol": "TCP", "port": 5055}])
+    assert to_actions["to"][0]["podSelector"]["matchLabels"].items() <= actions.items()
+    https = next(rule for rule in policy["egress"] if rule["ports"] == [{"protocol": "TCP", "port": 443}])
+    assert "10.0.0.0/8" in https["to"][0]["ipBlock"]["except"]
+
+
+def test_the_rasa_server_trusts_forwarded_addresses_only_where_the_policy_admits_the_controller(objects) -> None:
+    config_map = next(o for (kind, _), o in objects.items() if kind == "ConfigMap")
+    trusted = config_map["data"]["TRUSTED_PROXIES"].split()
+    # Private ranges only: no address on the internet can pass for a proxy.
+    assert trusted and all(ipaddress.ip_network(cidr).is_private for cidr in trusted)
+    env = {entry["name"] for entry in container(objects, "leg-cramps-rasa")["env"]}
+    assert {"TRUSTED_PROXIES", "RASA_REST_TOKEN"} <= env
+
+
+def test_the_action_server_never_gets_the_rasa_servers_request_size_limit(objects) -> None:
+    actions = container(objects, "leg-cramps-actions")
+    assert "envFrom" not in actions
+    assert "SANIC_REQUEST_MAX_SIZE" not in {entry["name"] for entry in actions["env"]}
+
+
+@pytest.mark.parametrize("directory", [PRODUCTION, KUBERNETES / "base"], ids=["production", "base"])
+def test_the_shipped_phone_number_is_a_set_me_the_start_refuses(directory: Path) -> None:
+    rendered = {(o["kind"], o["metadata"]["name"]): o for o in yaml.safe_load_all(render(directory)) if o}
+    config_map = next(o for (kind, _), o in rendered.items() if kind == "ConfigMap")
+    phone = config_map["data"]["CLINIC_PHONE"]
+    assert "555" not in phone and "SET ME" in phone
+    result = start_check(**EXPOSED, CLINIC_PHONE=phone)
+    assert result.returncode == 1 and "CLINIC_PHONE" in result.stderr
+
+
+def test_every_secrets_file_the_docs_mention_is_git_ignored() -> None:
+    docs = [PROJECT_ROOT / "README.md", PROJECT_ROOT / "deploy" / "compose.yaml",
+            *sorted(KUBERNETES.rglob("*.yaml"))]
+    mentioned = {name for doc in docs
+                 for name in re.findall(r"--(?:from-)?env-file[= ](\S+)", doc.read_text())}
+    assert {"secrets.env", "deploy/.env"} <= mentioned
+    for path in mentioned | {"deploy/kubernetes/overlays/production/secrets.env"}:
+        result = subprocess.run(["git", "check-ignore", "-q", path], cwd=PROJECT_ROOT)
+        assert result.returncode == 0, f"{path} is not git-ignored"
