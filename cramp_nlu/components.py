@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -13,7 +14,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.diet_classifier import DIETClassifier
-from rasa.nlu.constants import SPACY_DOCS
+from rasa.nlu.constants import DENSE_FEATURIZABLE_ATTRIBUTES, SPACY_DOCS
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.nlu.selectors.response_selector import ResponseSelector
 from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
@@ -30,6 +31,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.utils.tensorflow.models import RasaModel
 from spacy.tokens import Doc, Span
 
+from cramp_nlu.guarded import log_failure, read
 from cramp_nlu.pipeline import RAW_SPANS, ensure_pipeline, pipeline_path, taken_back, term_id
 from cramp_nlu.said_together import ANSWER_KINDS, ANSWERS_IN_OTHER_WORDS, SAID_TOGETHER
 from rasa_adapter.tensorflow_models import QuickLoadingDIET, QuickLoadingDIET2BOW, QuickLoadingDIET2DIET
@@ -48,6 +50,26 @@ MIN_TYPO_LENGTH = 5
 TRIAGE_KINDS = frozenset({"finding", "risk_factor", "condition", "medicine_class"})
 # The `extractor` of DIET's entities: config.yml's classifier, or Rasa's own.
 LEARNED_ENTITY_EXTRACTORS = {"QuickLoadingDIETClassifier", "DIETClassifier"}
+
+
+ProcessMethod = Callable[..., list[Message]]
+
+
+def guarded(process: ProcessMethod) -> ProcessMethod:
+    """A component's `process` that, if it raises, passes the messages on as
+    they are: a failing component never costs the person their triage (Rasa
+    would fail the whole turn). Logged by the component's class, never with
+    the person's text."""
+
+    @functools.wraps(process)
+    def guarded_process(self: GraphComponent, messages: list[Message], *args: Any, **kwargs: Any) -> list[Message]:
+        try:
+            return process(self, messages, *args, **kwargs)
+        except Exception as error:
+            log_failure(self.__class__.__name__, error)
+            return messages
+
+    return guarded_process
 
 
 def ignore_false_missing_component_warnings() -> None:
@@ -89,6 +111,24 @@ class KnowledgeBaseSpacyNLP(SpacyNLP):
         if config.get("model") == str(pipeline_path()):
             ensure_pipeline()
         return super().create(config, model_storage, resource, execution_context)
+
+    def __init__(self, model: SpacyModel, config: dict[str, Any]) -> None:
+        super().__init__(model, config)
+        self.case_sensitive = bool(config.get("case_sensitive"))
+
+    def process(self, messages: list[Message], model: SpacyModel) -> list[Message]:
+        """Rasa's reading; if a step of the pipeline fails on a message, the
+        message read again without it (cramp_nlu.guarded)."""
+        try:
+            return super().process(messages, model)
+        except Exception as error:
+            log_failure(self.__class__.__name__, error)
+        for message in messages:
+            for attribute in DENSE_FEATURIZABLE_ATTRIBUTES:
+                text = message.get(attribute)
+                if text:  # as Rasa prepares it (SpacyNLP: lower case unless case_sensitive)
+                    message.set(SPACY_DOCS[attribute], read(model.model, text if self.case_sensitive else text.lower()))
+        return messages
 
 
 @DefaultV1Recipe.register(
@@ -146,38 +186,52 @@ class KnowledgeBaseEntityExtractor(GraphComponent, EntityExtractorMixin):
         close = difflib.get_close_matches(wording, phrases, n=1, cutoff=TYPO_CUTOFF)
         return phrases[close[0]] if close else None
 
+    @guarded
     def process(self, messages: list[Message], model: SpacyModel) -> list[Message]:
         for message in messages:
             doc = message.get(SPACY_DOCS[TEXT])
             if doc is None:
                 continue
-            # The EntityRuler puts the term id in ent_id; every span here carries it as kb_id.
-            # Start from what it found before qualifiers, which are applied again below.
-            said = doc.spans[RAW_SPANS] if RAW_SPANS in doc.spans else doc.ents
-            spans = [Span(doc, e.start, e.end, label=e.label_, kb_id=term_id(e)) for e in said]
-            # Copying a doc deep-copies its span groups, which was most of this
-            # component's time; the raw spans are read, so the group can go.
-            doc.spans.pop(RAW_SPANS, None)
-            learned = [e for e in message.get(ENTITIES, []) if e.get("extractor") in LEARNED_ENTITY_EXTRACTORS]
-            for entity in learned:
-                span = doc.char_span(entity["start"], entity["end"], alignment_mode="expand")
-                if span is None or any(span.start < s.end and s.start < span.end for s in spans):
-                    continue
-                term = self._term_for(model, entity["entity"], entity["value"])
-                if term:
-                    spans.append(Span(doc, span.start, span.end, label=entity["entity"], kb_id=term))
-            # Re-run NegEx, taken-back answers and the qualifiers over the full set, so learned
-            # entities are checked too.
-            checked = _with_entities(doc, spans)
-            for step in ("negex", "taken_back_answers", "term_qualifiers"):
-                checked = model.model.get_pipe(step)(checked)
-            quotes = list(doc.spans[SAID_TOGETHER]) if SAID_TOGETHER in doc.spans else []
-            entities = [self._entity(span, quotes) for span in sorted(checked.ents, key=lambda s: s.start)]
-            entities += self._answers_in_other_words(doc, entities)
-            entities = most_often_last(entities)
-            others = [e for e in message.get(ENTITIES, []) if e.get("extractor") not in LEARNED_ENTITY_EXTRACTORS]
-            message.set(ENTITIES, others + entities, add_to_output=True)
+            try:
+                self._read_entities(message, doc, model)
+            except Exception as error:
+                # The pipeline's own reading (its NegEx and qualifiers applied) still tells a warning sign.
+                log_failure(self.__class__.__name__, error)
+                message.set(ENTITIES, self._others(message) + [{**self._entity(span), "value": term_id(span)}
+                                                               for span in doc.ents], add_to_output=True)
         return messages
+
+    @staticmethod
+    def _others(message: Message) -> list[dict[str, Any]]:
+        """The message's entities from extractors other than DIET."""
+        return [e for e in message.get(ENTITIES, []) if e.get("extractor") not in LEARNED_ENTITY_EXTRACTORS]
+
+    def _read_entities(self, message: Message, doc: Doc, model: SpacyModel) -> None:
+        # The EntityRuler puts the term id in ent_id; every span here carries it as kb_id.
+        # Start from what it found before qualifiers, which are applied again below.
+        said = doc.spans[RAW_SPANS] if RAW_SPANS in doc.spans else doc.ents
+        spans = [Span(doc, e.start, e.end, label=e.label_, kb_id=term_id(e)) for e in said]
+        # Copying a doc deep-copies its span groups, which was most of this
+        # component's time; the raw spans are read, so the group can go.
+        doc.spans.pop(RAW_SPANS, None)
+        learned = [e for e in message.get(ENTITIES, []) if e.get("extractor") in LEARNED_ENTITY_EXTRACTORS]
+        for entity in learned:
+            span = doc.char_span(entity["start"], entity["end"], alignment_mode="expand")
+            if span is None or any(span.start < s.end and s.start < span.end for s in spans):
+                continue
+            term = self._term_for(model, entity["entity"], entity["value"])
+            if term:
+                spans.append(Span(doc, span.start, span.end, label=entity["entity"], kb_id=term))
+        # Re-run NegEx, taken-back answers and the qualifiers over the full set, so learned
+        # entities are checked too.
+        checked = _with_entities(doc, spans)
+        for step in ("negex", "taken_back_answers", "term_qualifiers"):
+            checked = model.model.get_pipe(step)(checked)
+        quotes = list(doc.spans[SAID_TOGETHER]) if SAID_TOGETHER in doc.spans else []
+        entities = [self._entity(span, quotes) for span in sorted(checked.ents, key=lambda s: s.start)]
+        entities += self._answers_in_other_words(doc, entities)
+        entities = most_often_last(entities)
+        message.set(ENTITIES, self._others(message) + entities, add_to_output=True)
 
     def _answers_in_other_words(self, doc: Doc, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Answers said in words a sign or a qualifier holds (cramp_nlu.said_together:
@@ -248,6 +302,18 @@ class QuickLoadingDIETClassifier(DIETClassifier):
     def model_class() -> type[RasaModel]:
         return QuickLoadingDIET
 
+    def process(self, messages: list[Message]) -> list[Message]:
+        """DIET's reading; if it fails, the messages are not understood (Rasa's
+        FallbackClassifier, next, needs an intent) and the vocabulary's entities
+        still count: a warning sign is still told."""
+        try:
+            return super().process(messages)
+        except Exception as error:
+            log_failure(self.__class__.__name__, error)
+        for message in messages:
+            message.set(INTENT, {INTENT_NAME_KEY: NLU_FALLBACK, PREDICTED_CONFIDENCE_KEY: 0.0}, add_to_output=True)
+        return messages
+
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class RetrievalIntentResponseSelector(ResponseSelector):
@@ -261,6 +327,7 @@ class RetrievalIntentResponseSelector(ResponseSelector):
     def model_class(use_text_as_label: bool) -> type[RasaModel]:  # type: ignore[override]
         return QuickLoadingDIET2DIET if use_text_as_label else QuickLoadingDIET2BOW
 
+    @guarded
     def process(self, messages: list[Message]) -> list[Message]:
         asked = [message for message in messages
                  if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) == self.retrieval_intent]
@@ -321,6 +388,7 @@ class NothingSaidIsNotUnderstood(GraphComponent):
                 "greeting_words": r"\b(hi+|hello+|hey+|hiya|howdy|yo|greetings|good (morning|afternoon|evening|day)|"
                                   r"morning|evening|afternoon|hallo|helo|heya|sup|g'?day|namaste|salut)\b"}
 
+    @guarded
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
@@ -388,6 +456,7 @@ class DescriptionOverFallback(GraphComponent):
                 "correction_words": r"\b(i meant|meant to say|actually|correction|wrong|mistake|no wait|"
                                     r"scratch that|sorry,? (it'?s|i)|not (my|the|her|his))\b"}
 
+    @guarded
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)

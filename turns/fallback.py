@@ -17,10 +17,12 @@ import spacy
 from rasa.core.channels.channel import OutputChannel
 from sqlalchemy.orm import Session
 
+from cramp_nlu.guarded import read
 from cramp_nlu.pipeline import pipeline_path, terms_present
 from knowledge_base import queries, replies
 from knowledge_base.db import shared_engine
 from runtime.settings import settings
+from turns.text import normalise
 
 logger = logging.getLogger(__name__)
 
@@ -32,8 +34,11 @@ def _finding_reader() -> spacy.language.Language:
 
 
 def terms_said(text: str) -> list[str]:
-    """Knowledge-base terms the text names and does not deny (qualifiers applied)."""
-    return terms_present(_finding_reader()(text))
+    """Knowledge-base terms the text names and does not deny (qualifiers applied).
+    The text is read as the model reads it (normalised; turns.text), by the
+    guarded pipeline: this runs when something else failed, so a step that
+    fails on the text is left out rather than failing it again."""
+    return terms_present(read(_finding_reader(), normalise(text)))
 
 
 # The safety net last read from the knowledge base, for when the knowledge base is what failed.
