@@ -1,9 +1,11 @@
 """What the channel connectors share: the stand-in that takes a channel's
-place when the clinic has not set it up, replies addressed to the channel's
-own ids, and the triage banner first on text-only channels."""
+place when the clinic has not set it up, the channels' namespaces for sender
+ids and replies addressed to the channel's own ids, the client's address
+behind a trusted proxy, and the triage banner first on text-only channels."""
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
@@ -15,8 +17,16 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from knowledge_base.replies import banner_line
+from runtime.settings import IPNetwork
 
 logger = logging.getLogger(__name__)
+
+# The prefixes of the channels' sender ids ("slack:U123", "telegram:42",
+# "web:<signed id>"): no channel may write into another's conversations.
+SLACK_NAMESPACE = "slack"
+TELEGRAM_NAMESPACE = "telegram"
+WEB_NAMESPACE = "web"
+NAMESPACES = (SLACK_NAMESPACE, TELEGRAM_NAMESPACE, WEB_NAMESPACE)
 
 
 class ChannelOff(InputChannel):
@@ -88,3 +98,29 @@ class TriageBannerFirst:
         line = banner_line(json_message)
         if line:
             await self.send_banner(recipient_id, line)
+
+
+def _is_trusted(address: str, trusted: tuple[IPNetwork, ...]) -> bool:
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(parsed in network for network in trusted)
+
+
+def client_address(peer: str, forwarded_for: str | None, trusted: tuple[IPNetwork, ...]) -> str:
+    """The address a client's limits are kept under: the peer's, unless the
+    peer is a trusted proxy (TRUSTED_PROXIES); then the nearest address in
+    X-Forwarded-For, from the right, that is not a trusted proxy itself. What
+    the client wrote into the header (further left) is never believed."""
+    if not forwarded_for or not _is_trusted(peer, trusted):
+        return peer
+    for hop in reversed(forwarded_for.split(",")):
+        hop = hop.strip()
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            return peer  # a trusted proxy wrote something that is not an address
+        if not _is_trusted(hop, trusted):
+            return hop
+    return peer

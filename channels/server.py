@@ -8,6 +8,9 @@ Rasa's command line cannot do:
 - the HTTP API's token is read from RASA_AUTH_TOKEN, never passed as an
   argument (`ps` shows every process's arguments to every user); the API is
   on only when the token is set (`run` only: the shell's server is local);
+- the address it listens on (`--interface`, Rasa's default 0.0.0.0) must be
+  loopback unless RASA_HOST says otherwise, so that the start's check of
+  REST's token (runtime.settings) is made for the address really used;
 - channels.http_api's rules for the API (the token as a Bearer header, no
   model changes, percent-encoded conversation ids);
 - log records on one line, and no library deprecation warnings (runtime.logs).
@@ -23,7 +26,7 @@ import os
 import sys
 
 from runtime.logs import one_line_records, quiet_library_warnings
-from runtime.settings import settings
+from runtime.settings import is_loopback, settings
 
 TOKEN_VARIABLE = "RASA_AUTH_TOKEN"
 COMMANDS = ("run", "shell", "train")
@@ -57,6 +60,10 @@ def main(argv: list[str] | None = None) -> None:
         current = settings()
         rasa_adapter.apply(action_server_timeout=current.action_server_timeout)
     if command == "run":
+        if not is_loopback(args.interface) and is_loopback(current.rasa_host):
+            sys.exit(f"The Rasa server would listen on {args.interface}, beyond loopback, but RASA_HOST is "
+                     f"{current.rasa_host}: set RASA_HOST={args.interface}, so that REST's token "
+                     "(RASA_REST_TOKEN) is required for it.")
         args.enable_api = current.auth_token is not None
         args.auth_token = current.auth_token
         args.server_listeners = [(http_api_guard(current.auth_token), "before_server_start")]

@@ -25,7 +25,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from slack_sdk.web.async_client import AsyncWebClient
 
-from channels.common import ChannelOff, RepliesToChannelIds, TriageBannerFirst
+from channels.common import SLACK_NAMESPACE, ChannelOff, RepliesToChannelIds, TriageBannerFirst
 from runtime.settings import SLACK_REQUIRED, RedisSettings, settings
 from turns.messages import checked_messages
 
@@ -72,7 +72,7 @@ class ClinicSlackBot(RepliesToChannelIds, TriageBannerFirst, SlackBot):
     """Rasa's Slack output, posting to the configured Web API URL, with the
     triage payload shown as a banner block."""
 
-    namespace = "slack"
+    namespace = SLACK_NAMESPACE
 
     def __init__(self, token: str, slack_channel: str | None = None, thread_id: str | None = None,
                  proxy: str | None = None, api_url: str | None = None) -> None:

@@ -11,8 +11,11 @@ browser that started them.
 - With `SOCKETIO_JWT_KEY` set, a connection needs a token signed with it that
   has `exp`, lives at most a day, and, when it has a `sub`, the session is
   bound to that subject: another visitor's token cannot reopen it.
-- Bounds: 16 KiB per socket.io packet, the metadata allow-list, and a message
-  rate per connection and per session (turns.limits).
+- Bounds (turns.limits): 16 KiB per socket.io packet, the metadata
+  allow-list, a message rate per connection, per session, per client address
+  and per visitor (the JWT's `sub`); connections held at once per address and
+  per visitor; `session_request`s per connection. A new session's connection
+  leaves the room of the session it had.
 """
 
 from __future__ import annotations
@@ -34,13 +37,24 @@ from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
+from channels.common import WEB_NAMESPACE, client_address
 from runtime.settings import settings
-from turns.limits import MessageRate
+from turns.limits import (
+    ADDRESS_BURST_MESSAGES,
+    ADDRESS_MESSAGES_PER_MINUTE,
+    MAX_CONNECTIONS_PER_ADDRESS,
+    MAX_CONNECTIONS_PER_VISITOR,
+    MAX_SESSION_REQUESTS_PER_CONNECTION,
+    VISITOR_BURST_MESSAGES,
+    VISITOR_MESSAGES_PER_MINUTE,
+    ConnectionCount,
+    MessageRate,
+)
 from turns.messages import checked_messages, slow_down
 
 logger = logging.getLogger(__name__)
 
-SESSION_PREFIX = "web:"
+SESSION_PREFIX = f"{WEB_NAMESPACE}:"
 SESSION_ID_FORMAT = re.compile(r"web:(?P<nonce>[0-9a-f]{32})\.(?P<signature>[A-Za-z0-9_-]{22})")
 # The longest a visitor's token may be valid for, from now or from when it was issued.
 MAX_TOKEN_SECONDS = 24 * 3600
@@ -58,6 +72,16 @@ def origin_allowed(request: dict[str, Any]) -> bool:
         return True
     scheme = request.get("HTTP_X_FORWARDED_PROTO") or request.get("wsgi.url_scheme") or "http"
     return origin in (settings().cors_origins or [f"{scheme}://{request.get('HTTP_HOST', '')}"])
+
+
+def connection_address(request: dict[str, Any]) -> str:
+    """The client's address for a connection's `environ`: engine.io's Sanic
+    driver writes 127.0.0.1 as REMOTE_ADDR whoever connects, so the peer comes
+    from Sanic's request; a trusted proxy's X-Forwarded-For is believed
+    (channels.common.client_address)."""
+    sanic_request = request.get("sanic.request")
+    peer = getattr(sanic_request, "ip", "") or request.get("REMOTE_ADDR", "")
+    return client_address(peer, request.get("HTTP_X_FORWARDED_FOR"), settings().trusted_proxies)
 
 
 @lru_cache(maxsize=1)
@@ -146,11 +170,31 @@ class ClinicSocketIOInput(SocketIOInput):
         sio.eio.cors_allowed_origins = []
         sio.eio.max_http_buffer_size = MAX_PACKET_BYTES
         session_key()  # made (or read) at start, not on the first visitor
-        # Per connection: the visitor its token names ("" without tokens), and
-        # the session it opened.
+        # Per connection: the visitor its token names ("" without tokens), its
+        # client's address, the session it opened, and how many it asked for.
         subjects: dict[str, str] = {}
+        addresses: dict[str, str] = {}
         owned: dict[str, str] = {}
+        session_requests: dict[str, int] = {}
         connection_rate = MessageRate()
+        address_rate = MessageRate(ADDRESS_BURST_MESSAGES, ADDRESS_MESSAGES_PER_MINUTE)
+        visitor_rate = MessageRate(VISITOR_BURST_MESSAGES, VISITOR_MESSAGES_PER_MINUTE)
+        address_connections = ConnectionCount(MAX_CONNECTIONS_PER_ADDRESS)
+        visitor_connections = ConnectionCount(MAX_CONNECTIONS_PER_VISITOR)
+
+        def accept(sid: str, address: str, subject: str) -> bool:
+            """Counts the connection for its address and its visitor, unless either holds its limit."""
+            if not address_connections.open(address):
+                logger.info("Refused a socket.io connection: its address holds %d already.",
+                            MAX_CONNECTIONS_PER_ADDRESS)
+                return False
+            if subject and not visitor_connections.open(subject):
+                address_connections.close(address)
+                logger.info("Refused a socket.io connection: its visitor holds %d already.",
+                            MAX_CONNECTIONS_PER_VISITOR)
+                return False
+            subjects[sid], addresses[sid] = subject, address
+            return True
 
         # Replaces Rasa's handler: the token must have `exp` and a bounded
         # lifetime, and a bad one is refused without a traceback in the log.
@@ -159,31 +203,48 @@ class ClinicSocketIOInput(SocketIOInput):
             if not origin_allowed(environ):
                 logger.info("Refused a socket.io connection from an origin not in RASA_CORS_ORIGINS.")
                 return False
+            address = connection_address(environ)
             if not self.jwt_key:
-                subjects[sid] = ""
-                return True
+                return accept(sid, address, "")
             token = auth.get("token") if isinstance(auth, dict) else None
             claims = visitor_claims(token, self.jwt_key, self.jwt_algorithm)
             if claims is None:
                 return False
-            subjects[sid] = claims["sub"]
-            return True
+            return accept(sid, address, claims["sub"])
 
         @sio.on("disconnect", namespace=self.namespace)
         async def disconnect(sid: str, *_reason: Any) -> None:
-            subjects.pop(sid, None)
+            if sid in addresses:
+                address_connections.close(addresses.pop(sid))
+            subject = subjects.pop(sid, "")
+            if subject:
+                visitor_connections.close(subject)
             owned.pop(sid, None)
+            session_requests.pop(sid, None)
             connection_rate.forget(sid)
 
         # Replaces Rasa's handler: the session id is the server's (see the
-        # module's docstring). Also, python-socketio 5.10+ made `enter_room` a
-        # coroutine that Rasa 3.6 does not await.
+        # module's docstring), a connection asks for a bounded number, and it
+        # leaves the room of the session it had (each room it stays in is kept
+        # in memory until it disconnects). Also, python-socketio 5.10+ made
+        # `enter_room` a coroutine that Rasa 3.6 does not await.
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: str, data: Any) -> None:
+            if sid not in addresses:
+                return  # not (or no longer) connected
+            session_requests[sid] = session_requests.get(sid, 0) + 1
+            if session_requests[sid] > MAX_SESSION_REQUESTS_PER_CONNECTION:
+                logger.info("Closed a socket.io connection that asked for more than %d sessions.",
+                            MAX_SESSION_REQUESTS_PER_CONNECTION)
+                await sio.disconnect(sid, namespace=self.namespace)
+                return
             subject = subjects.get(sid, "")
             proposed = data.get("session_id") if isinstance(data, dict) else None
             session_id = proposed if is_signed_session_id(proposed, subject) else new_session_id(subject)
+            previous = owned.get(sid)
             if self.session_persistence:
+                if previous and previous != session_id:
+                    await sio.leave_room(sid, previous, namespace=self.namespace)
                 await sio.enter_room(sid, session_id, namespace=self.namespace)
             owned[sid] = session_id
             await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
@@ -205,7 +266,11 @@ class ClinicSocketIOInput(SocketIOInput):
             if message is None:
                 return  # nobody typed it: a widget's start with no `initPayload` (rasa-webchat's default)
             message = message if isinstance(message, str) else ""
-            if not connection_rate.allow(sid):
+            # Every bucket the message falls in: its connection's, its client
+            # address's, its visitor's (the session's is turns.messages').
+            subject = subjects.get(sid, "")
+            if not (connection_rate.allow(sid) and address_rate.allow(addresses.get(sid, ""))
+                    and (not subject or visitor_rate.allow(subject))):
                 await slow_down(output, sender_id, message)
                 return
             # The configured key (`metadata_key`), or `customData`, as rasa-webchat and

@@ -24,7 +24,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.common import ChannelOff, RepliesToChannelIds, TriageBannerFirst
+from channels.common import TELEGRAM_NAMESPACE, ChannelOff, RepliesToChannelIds, TriageBannerFirst
 from runtime.settings import TELEGRAM_REQUIRED, ChannelConfigurationError, settings
 from turns.messages import checked_messages
 
@@ -37,7 +37,7 @@ class ClinicTelegramOutput(RepliesToChannelIds, TriageBannerFirst, TelegramOutpu
     """Rasa's Telegram output, with the secret on every webhook registration,
     the triage banner as a message of its own, and `getMe` asked once."""
 
-    namespace = "telegram"
+    namespace = TELEGRAM_NAMESPACE
 
     def __init__(self, access_token: str, secret_token: str, api_url: str | None = None) -> None:
         super().__init__(access_token)

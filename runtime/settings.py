@@ -34,6 +34,9 @@ class ChannelConfigurationError(SettingsError):
     """A channel is half set up: some of its variables are set, others not."""
 
 
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
 @dataclass(frozen=True)
 class Clinic:
     name: str
@@ -107,6 +110,10 @@ class Settings:
     action_host: str
     # The HTTP API's token; the API is off without it.
     auth_token: str | None = field(repr=False)
+    # REST's own token (channels.rest): required beyond loopback, never opens the API.
+    rest_token: str | None = field(repr=False)
+    # The reverse proxies whose X-Forwarded-For names the client (channels.common.client_address).
+    trusted_proxies: tuple[IPNetwork, ...]
     # What the Rasa server sends the action server (endpoints.yml), which requires it.
     action_server_secret: str | None = field(repr=False)
     # Where rasa_sdk listens (it reads SANIC_HOST itself; its default is every interface).
@@ -165,6 +172,26 @@ class _Reader:
             self.problems.append(SettingsError(f"{name} must be {bounds}, not {number}."))
             return default
         return number
+
+    def token(self, name: str) -> str | None:
+        """A secret token, or None when unset. Set but blank is refused: an
+        empty token copied from .env.example would quietly turn a check off."""
+        if name in self.environment and self.text(name) is None:
+            self.problems.append(SettingsError(
+                f"{name} is set but empty. Set it to a long random value (e.g. `openssl rand -hex 32`), "
+                "or remove the variable."))
+        return self.text(name)
+
+    def networks(self, name: str) -> tuple[IPNetwork, ...]:
+        """Addresses or CIDR ranges, separated by spaces or commas."""
+        found = []
+        for item in (self.text(name) or "").replace(",", " ").split():
+            try:
+                found.append(ipaddress.ip_network(item, strict=False))
+            except ValueError:
+                self.problems.append(SettingsError(
+                    f"{name} must list addresses or CIDR ranges (10.0.0.0/8 192.168.1.5), not {item!r}."))
+        return tuple(found)
 
     def port(self, name: str, default: int) -> int:
         return self.integer(name, default, 1, 65535)
@@ -254,7 +281,9 @@ def from_environment(environment: Mapping[str, str]) -> Settings:
         web_port=read.port("WEB_PORT", 5080),
         rasa_host=read.text_or("RASA_HOST", "127.0.0.1"),
         action_host=read.text_or("ACTION_HOST", "127.0.0.1"),
-        auth_token=read.text("RASA_AUTH_TOKEN"),
+        auth_token=read.token("RASA_AUTH_TOKEN"),
+        rest_token=read.token("RASA_REST_TOKEN"),
+        trusted_proxies=read.networks("TRUSTED_PROXIES"),
         action_server_secret=read.text("ACTION_SERVER_SECRET"),
         action_listen_host=read.text_or("SANIC_HOST", "0.0.0.0"),
         action_server_timeout=read.integer("ACTION_SERVER_TIMEOUT", 10),
@@ -274,8 +303,24 @@ def from_environment(environment: Mapping[str, str]) -> Settings:
                                   telegram.get("TELEGRAM_API_URL")) if telegram else None,
         kb_database_url=read.text("KB_DATABASE_URL"),
     )
+    read.problems.extend(rest_problems(current))
     read.check()
     return current
+
+
+def rest_problems(current: Settings) -> list[SettingsError]:
+    """REST takes the conversation id it is given (channels.rest): beyond
+    loopback it must have a token of its own, one that cannot open the API."""
+    problems = []
+    if not is_loopback(current.rasa_host) and not current.rest_token:
+        problems.append(SettingsError(
+            f"RASA_HOST={current.rasa_host} listens beyond loopback, so the REST webhook needs RASA_REST_TOKEN "
+            "(a long random value; callers send it as Authorization: Bearer <token>). RASA_AUTH_TOKEN does not "
+            "open REST beyond loopback."))
+    if current.rest_token and current.rest_token == current.auth_token:
+        problems.append(SettingsError(
+            "RASA_REST_TOKEN must differ from RASA_AUTH_TOKEN: REST's token must not open the HTTP API."))
+    return problems
 
 
 @cache

@@ -4,6 +4,9 @@
 # Ctrl-C (or SIGTERM) stops both.
 # The HTTP API is enabled only when RASA_AUTH_TOKEN is set, and then needs it
 # (channels.server reads it from the environment: never on a command line).
+# REST has its own token, RASA_REST_TOKEN, required when RASA_HOST is beyond
+# loopback (channels/rest.py); the settings check below refuses the start
+# without it, or with either token set but empty.
 # Browsers may call it only from RASA_CORS_ORIGINS (space-separated).
 set -euo pipefail
 cd "$(dirname "$0")/.."

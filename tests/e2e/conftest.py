@@ -138,6 +138,10 @@ def rasa_server(trained_model: Path, server_env: dict[str, str], provider_stand_
         "TELEGRAM_WEBHOOK_URL": "https://assistant.clinic.example/webhooks/telegram/webhook",
         "TELEGRAM_SECRET_TOKEN": secrets.token_urlsafe(24),
         "TELEGRAM_API_URL": provider_stand_in.telegram_api_url,
+        # REST's own token (the API's still opens REST on loopback), and loopback
+        # as a trusted proxy, so that tests can stand for clients at other addresses.
+        "RASA_REST_TOKEN": secrets.token_hex(16),
+        "TRUSTED_PROXIES": "127.0.0.1",
     }
     with serving(server_env, folder, channel_env, tracker_store_url=f"sqlite:///{folder / 'patients.sqlite3'}",
                  tracker_store=folder / "patients.sqlite3") as server:

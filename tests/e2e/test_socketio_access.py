@@ -110,9 +110,9 @@ def test_the_rest_api_allows_only_the_configured_origins(rasa_server, allowed_or
 class SocketClient:
     """A socket.io client over a websocket: engine.io packets by hand."""
 
-    def __init__(self, server: RunningServer, origin: str, token: str | None) -> None:
+    def __init__(self, server: RunningServer, origin: str, token: str | None, headers: list[str] | None = None) -> None:
         url = server.url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
-        self.connection = websocket.create_connection(url, origin=origin, timeout=10)
+        self.connection = websocket.create_connection(url, origin=origin, timeout=10, header=headers or [])
         assert self.connection.recv().startswith("0{")
         self.connection.send("40" + json.dumps({"token": token} if token else {}))
         assert self.connection.recv().startswith("40")
