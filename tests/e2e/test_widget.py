@@ -118,3 +118,24 @@ def test_text_from_the_person_or_the_server_is_shown_as_text(page, widget_page: 
     assert page.evaluate("window.hacked") is None
     assert page.locator(".lcc-log script").count() == 0
     assert page.locator(".lcc-log img").count() == 1
+
+
+@pytest.mark.parametrize("number", ["", "999"])
+def test_an_unreachable_server_names_only_the_number_the_page_configured(browser, widget_page: WidgetPage,
+                                                                          number: str) -> None:
+    """The widget never falls back to 911 of its own: a clinic in the UK or the EU
+    gives its number (data-emergency-number); a page that gives none gets no number."""
+    expect = sync_api.expect
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    attribute = f' data-emergency-number="{number}"' if number else ""
+    page.goto(widget_page.url)  # the widget's origin, so that its script and client load as on a clinic's page
+    page.set_content(f'<div id="leg-cramp-chat" data-server-url="http://127.0.0.1:9"{attribute}></div>'
+                     f'<script src="{widget_page.url}widget/leg-cramp-chat.js"></script>')
+    status = page.locator(".lcc-status")
+    expect(status).to_contain_text("can't be reached", timeout=30_000)
+    if number:
+        expect(status).to_contain_text("In an emergency, call 999.")
+    else:
+        assert "911" not in status.inner_text() and "call" not in status.inner_text()
+    context.close()

@@ -5,7 +5,7 @@
  *
  *   <div id="leg-cramp-chat" data-server-url="https://assistant.clinic.example"
  *        data-token="(optional JWT, when the server sets SOCKETIO_JWT_KEY)"
- *        data-emergency-number="911 (the clinic region's number, as CLINIC_REGION sets it)"></div>
+ *        data-emergency-number="(the clinic region's number, as CLINIC_REGION sets it: 911, 999, 112)"></div>
  *   <script src="https://clinic.example/widget/leg-cramp-chat.js" defer></script>
  *
  * The script loads its stylesheet and the socket.io client from its own
@@ -30,9 +30,16 @@
     return node;
   }
 
-  /* The number the clinic configured for its region (US 911 unless it says otherwise). */
-  function emergencyNumber(root) {
-    return (root.getAttribute("data-emergency-number") || "").trim() || "911";
+  /* The number the clinic configured for its region, or the one the server last
+     told in a banner. Never a guess: a page that gives none, in a region whose
+     number is not 911, must not send people to 911. */
+  function emergencyNumber(root, banner) {
+    return (root.getAttribute("data-emergency-number") || "").trim() || (banner && banner.call) || "";
+  }
+
+  /* "In an emergency, call N." when the number is known, else nothing. */
+  function callLine(number) {
+    return number ? " In an emergency, call " + number + "." : "";
   }
 
   function loadScript(src, done) {
@@ -176,8 +183,8 @@
       chat.save();
     });
     this.socket.on("connect_error", function () {
-      chat.setStatus("The assistant can't be reached right now. In an emergency, call " +
-                     emergencyNumber(chat.root) + ".");
+      chat.setStatus("The assistant can't be reached right now." +
+                     callLine(emergencyNumber(chat.root, chat.state.banner)));
     });
     this.socket.on("disconnect", function () {
       chat.setStatus("Reconnecting…");
@@ -290,7 +297,7 @@
     var begin = function (error) {
       for (var i = 0; i < roots.length; i++) {
         if (error || !window.io) {
-          roots[i].textContent = "The chat could not load. In an emergency, call " + emergencyNumber(roots[i]) + ".";
+          roots[i].textContent = "The chat could not load." + callLine(emergencyNumber(roots[i]));
         } else {
           roots[i].chat = new Chat(roots[i]);
         }
