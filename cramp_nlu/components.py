@@ -193,7 +193,7 @@ class KnowledgeBaseEntityExtractor(GraphComponent, EntityExtractorMixin):
             if doc is None:
                 continue
             try:
-                self._read_entities(message, doc, model)
+                self._entities_from_both_sources(message, doc, model)
             except Exception as error:
                 # The pipeline's own reading (its NegEx and qualifiers applied) still tells a warning sign.
                 log_failure(self.__class__.__name__, error)
@@ -206,7 +206,7 @@ class KnowledgeBaseEntityExtractor(GraphComponent, EntityExtractorMixin):
         """The message's entities from extractors other than DIET."""
         return [e for e in message.get(ENTITIES, []) if e.get("extractor") not in LEARNED_ENTITY_EXTRACTORS]
 
-    def _read_entities(self, message: Message, doc: Doc, model: SpacyModel) -> None:
+    def _entities_from_both_sources(self, message: Message, doc: Doc, model: SpacyModel) -> None:
         # The EntityRuler puts the term id in ent_id; every span here carries it as kb_id.
         # Start from what it found before qualifiers, which are applied again below.
         said = doc.spans[RAW_SPANS] if RAW_SPANS in doc.spans else doc.ents
