@@ -28,6 +28,15 @@ Patched (monkey-patched on Rasa's classes and modules by `apply()`):
   Rasa opened a session, and a connection, per call.
 - `Event.resolve_by_type`: remembered per type name; Rasa walks every Event
   subclass for each stored event it reads back.
+- `MessageProcessor.parse_message` (`parsing`): the NLU graph
+  (`_parse_message_with_graph`) runs in a worker thread within a time budget
+  (`parsing.PARSE_BUDGET_SECONDS`; the pipeline's loops ask
+  `budget.out_of_time()`); past it the message is `nlu_fallback` with the
+  entities found. Rasa ran it on the event loop, so one costly message
+  stalled every conversation on the server.
+- `ActionRestart.run` ("start over"): the level told and the warning signs
+  behind it are set again after Rasa's `Restarted` (`restart`), so that no
+  later triage tells less than what was already told.
 
 Subclassed (our classes override these; no patch is installed):
 - `SQLTrackerStore._retrieve` (Rasa's read of a conversation): overridden by
@@ -71,8 +80,9 @@ def apply(action_server_timeout: int) -> None:
     check_rasa_version()
     if _applied:
         return
-    from rasa_adapter import action_calls, events
+    from rasa_adapter import action_calls, events, restart
 
     action_calls.apply(action_server_timeout)
     events.apply()
+    restart.apply()
     _applied = True
