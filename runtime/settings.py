@@ -323,6 +323,21 @@ def rest_problems(current: Settings) -> list[SettingsError]:
     return problems
 
 
+def phone_problems(current: Settings, placeholder: str) -> list[SettingsError]:
+    """A server that listens beyond loopback serves patients: every apology and
+    booking reply tells them to call CLINIC_PHONE, so it may not be
+    clinic.yml's placeholder (with or without a country code) or a number-less
+    "set me"."""
+    exposed = [host for host in (current.rasa_host, current.action_host) if not is_loopback(host)]
+    digits, placeholder_digits = re.sub(r"\D", "", current.clinic.phone), re.sub(r"\D", "", placeholder)
+    if not exposed or (len(digits) >= 3 and not digits.endswith(placeholder_digits)):
+        return []
+    return [SettingsError(
+        f"CLINIC_PHONE is {current.clinic.phone!r}, which is not the clinic's number, and this server listens "
+        f"beyond loopback ({exposed[0]}): the replies would tell patients to call it. Set CLINIC_PHONE to the "
+        "clinic's real phone number.")]
+
+
 @cache
 def settings() -> Settings:
     """This process's settings, read from the environment the first time they are asked for."""
@@ -330,9 +345,13 @@ def settings() -> Settings:
 
 
 def main() -> int:
-    """Checks the environment; prints what is wrong (exit 1) or nothing."""
+    """Checks the environment, and that a server about to serve patients has the
+    clinic's number (every start script runs this first); prints what is wrong
+    (exit 1) or nothing."""
     try:
-        settings()
+        problems = phone_problems(settings(), clinic_defaults()["phone"])
+        if problems:
+            raise problems[0]
     except SettingsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
