@@ -20,6 +20,7 @@ from knowledge_base import models
 from knowledge_base.db import PROJECT_ROOT
 from tests.e2e.conftest import RunningServer, reply_texts, serving, wait_for
 from tests.e2e.tcp_proxy import TcpProxy
+from tests.e2e.test_hidden_characters import EMERGENCY, HIDDEN
 
 PYTHON = str(PROJECT_ROOT / ".venv" / "bin" / "python")
 RASA = str(PROJECT_ROOT / ".venv" / "bin" / "rasa")
@@ -106,6 +107,20 @@ def test_with_the_action_server_hanging_the_reply_comes_within_the_timeout(separ
         os.killpg(actions.process.pid, signal.SIGCONT)
     assert reply.startswith("⚠️ Call 911 now") and PHONE in reply
     assert waited < 60, f"the person waited {waited:.0f} s"
+
+
+def test_with_the_action_server_down_a_hidden_warning_sign_still_gets_call_911(separate_servers) -> None:
+    """The local triage (turns.fallback) reads the message as the model does: normalised,
+    and with no step of the pipeline able to fail it (issue 27)."""
+    server, actions = separate_servers
+    actions.stop()
+    try:
+        for name, text in HIDDEN.items():
+            replies = server.say(f"hidden-{uuid.uuid4().hex}", text)
+            assert EMERGENCY in [reply.get("custom") for reply in replies], name
+            assert reply_texts(replies).startswith("⚠️ Call 911 now"), name
+    finally:
+        actions.start()
 
 
 def make_database(path: Path, state: str) -> str:
