@@ -8,6 +8,7 @@ import asyncio
 import statistics
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import aiohttp
@@ -112,3 +113,20 @@ async def run_long_conversation(base_url: str, script: Script, turns: int = max(
     first = at[LONG_CONVERSATION_POINTS[0]]
     return {"turns": turns, "turn_ms_at_message": at,
             "ratio_to_message_10": {point: round(value / first, 2) for point, value in at.items()}}
+
+
+async def cpu_per_message(base_url: str, text: str, cpu_seconds: Callable[[], float], times: int,
+                          token: str | None = None) -> float:
+    """The server CPU (ms) one message costs: `text` sent `times` times, one
+    after the other, each as the first message of a new conversation (so that
+    no conversation's state, nor a sender's rate, differs between texts)."""
+    headers = {"Authorization": f"Bearer {token}"} if token else None
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=600), headers=headers) as session:
+        before = cpu_seconds()
+        for _ in range(times):
+            async with session.post(f"{base_url}/webhooks/rest/webhook",
+                                    json={"sender": f"crafted-{uuid.uuid4().hex}", "message": text}) as response:
+                await response.read()
+                if response.status != 200:
+                    raise RuntimeError(f"a {len(text)}-character message got HTTP {response.status}")
+        return 1000 * (cpu_seconds() - before) / times

@@ -8,7 +8,8 @@ from pathlib import Path
 
 TARGETS = ("Targets: one conversation, knowledge-base replies p95 ≤ 100 ms; 20 conversations p95 ≤ 300 ms, "
            "≥ 40 msg/s, 0 errors; our p50 ≤ 1.5 × baseline at every level; Rasa server peak ≤ 1.2 GB; "
-           "cold start ≤ 30 s; training from scratch ≤ 3 min.")
+           "cold start ≤ 30 s; training from scratch ≤ 3 min; the worst crafted 2,000-character message ≤ 5 × "
+           "an ordinary one's CPU.")
 
 
 def _ratio(ours: float | None, base: float | None) -> str:
@@ -62,6 +63,16 @@ def summary_markdown(report: dict) -> str:
                   + ", ".join(f"{ms} ms at message {point}" for point, ms in long["turn_ms_at_message"].items())
                   + " (" + ", ".join(f"{ratio}×" for ratio in long["ratio_to_message_10"].values())
                   + " of message 10; target ≤ 1.5×).", ""]
+    crafted = ours.get("adversarial")
+    if crafted:
+        lines += [f"Crafted 2,000-character messages (Rasa server CPU ms a message, each sent {crafted['times']} "
+                  f"times): ordinary {crafted['ordinary_rasa_cpu_ms']}, worst crafted "
+                  f"{crafted['crafted_rasa_cpu_ms'][crafted['worst']]} ({crafted['worst']}), "
+                  f"{crafted['worst_ratio']}× (target ≤ {crafted['target_ratio']}×).", "",
+                  "| crafted message | Rasa CPU ms | × ordinary |", "|---|---:|---:|"]
+        lines += [f"| {name} | {ms} | {_ratio(ms, crafted['ordinary_rasa_cpu_ms'])} |"
+                  for name, ms in crafted["crafted_rasa_cpu_ms"].items()]
+        lines += [""]
     lines += [TARGETS, ""]
     return "\n".join(lines)
 

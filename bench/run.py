@@ -5,6 +5,12 @@ does the same for Rasa's starter assistant (`rasa init`) as a baseline in the
 same run, and writes bench/results/ (JSON, Markdown, PNG).
 
     python -m bench.run [--levels 1 5 20 50] [--seconds 20] [--no-baseline] [--no-training]
+                        [--crafted-times 3] [--only-crafted]
+
+The adversarial row (issue 27): the Rasa server's CPU for each crafted
+2,000-character message (bench/crafted.py) against an ordinary message of the
+same length, in the same run; the worst may cost at most
+CRAFTED_TARGET_RATIO times the ordinary one.
 """
 
 from __future__ import annotations
@@ -25,7 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.conversations import BASELINE, LONG, OURS, Script
-from bench.load import run_level, run_long_conversation
+from bench.crafted import CRAFTED, ORDINARY
+from bench.load import cpu_per_message, run_level, run_long_conversation
 from harness import free_port, in_schema, postgres_schema, server_environment, start_group, stop_group
 from knowledge_base.db import PROJECT_ROOT
 
@@ -33,6 +40,8 @@ RESULTS = PROJECT_ROOT / "bench" / "results"
 VENV_BIN = PROJECT_ROOT / ".venv" / "bin"
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 REDIS = "redis://127.0.0.1:6379/3"
+# The worst crafted message may cost at most this many times an ordinary one of the same length (issue 27).
+CRAFTED_TARGET_RATIO = 5
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -134,6 +143,31 @@ def measure(served: Served, scripts: list[Script], levels: list[int], seconds: f
     return {"cold_start_s": served.cold_start_s, "memory": memory, "levels": summaries}
 
 
+def adversarial(served: Served, times: int) -> dict:
+    """The adversarial row: the Rasa server's CPU ms a message (where
+    understanding runs) for the ordinary 2,000-character message and for each
+    crafted one, each sent `times` times."""
+    def rasa_cpu_ms(text: str) -> float:
+        return round(asyncio.run(cpu_per_message(served.url, text, lambda: cpu_seconds(served.rasa.pid), times)), 1)
+
+    asyncio.run(cpu_per_message(served.url, ORDINARY, lambda: cpu_seconds(served.rasa.pid), 2))  # warm-up
+    # The ordinary message before and after the crafted ones: how much the machine drifted shows.
+    ordinary_first = rasa_cpu_ms(ORDINARY)
+    crafted = {}
+    for name, text in CRAFTED.items():
+        crafted[name] = rasa_cpu_ms(text)
+        print(f"  crafted {name!r}: {crafted[name]} ms", flush=True)
+    ordinary_last = rasa_cpu_ms(ORDINARY)
+    ordinary = round((ordinary_first + ordinary_last) / 2, 1)
+    worst = max(crafted, key=lambda name: crafted[name])
+    ratio = round(crafted[worst] / ordinary, 2) if ordinary else None
+    print(f"  ordinary 2,000 characters: {ordinary_first} / {ordinary_last} ms; worst crafted {worst!r}: "
+          f"{crafted[worst]} ms ({ratio}x, target <= {CRAFTED_TARGET_RATIO}x)", flush=True)
+    return {"times": times, "ordinary_rasa_cpu_ms": ordinary, "ordinary_first_last": [ordinary_first, ordinary_last],
+            "crafted_rasa_cpu_ms": crafted, "worst": worst, "worst_ratio": ratio,
+            "target_ratio": CRAFTED_TARGET_RATIO}
+
+
 @contextmanager
 def backend(name: str) -> Iterator[tuple[dict[str, str], str]]:
     """Environment for the stores and the tracker store URL, cleaned up after the block."""
@@ -178,6 +212,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--no-training", action="store_true", help="skip timing a training from scratch")
+    parser.add_argument("--crafted-times", type=int, default=3,
+                        help="how many times each crafted message is sent (0: no adversarial row)")
+    parser.add_argument("--only-crafted", action="store_true", help="the adversarial row only, no load levels")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     name = os.environ.get("BENCH_BACKEND", "sqlite")
@@ -192,10 +229,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ours ({name}):", flush=True)
         with serving(PROJECT_ROOT, PROJECT_ROOT / "models" / "leg-cramps.tar.gz", PROJECT_ROOT / "endpoints.yml",
                      env_ours, args.out / "ours-server.log", with_actions=True) as served:
-            report["ours"] = measure(served, OURS, args.levels, args.seconds)
-            long = asyncio.run(run_long_conversation(served.url, LONG))
-            print(f"  long conversation: turn ms at message {long['turn_ms_at_message']}", flush=True)
-            report["ours"]["long_conversation"] = long
+            if args.only_crafted:
+                report["ours"] = {"cold_start_s": served.cold_start_s, "levels": [],
+                                  "memory": {"rasa_server_peak_mb": peak_rss_mb(served.rasa.pid)}}
+            else:
+                report["ours"] = measure(served, OURS, args.levels, args.seconds)
+                long = asyncio.run(run_long_conversation(served.url, LONG))
+                print(f"  long conversation: turn ms at message {long['turn_ms_at_message']}", flush=True)
+                report["ours"]["long_conversation"] = long
+            if args.crafted_times:
+                print("crafted messages:", flush=True)
+                report["ours"]["adversarial"] = adversarial(served, args.crafted_times)
         if not args.no_training:
             report["ours"]["training_from_scratch_s"] = train_from_scratch(env)
         if not args.no_baseline:

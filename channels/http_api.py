@@ -10,11 +10,17 @@
   channels' `web:…`, `slack:…`, `telegram:…` ids, as most HTTP clients write
   them). Sanic leaves Rasa's `<conversation_id:path>` as it came, so it is
   decoded here, after routing and before Rasa's handler reads it.
+- The texts Rasa parses (`POST /model/parse`, `POST
+  /conversations/<id>/messages`) are read as the channels read them: normalised
+  (`turns.text.normalise`), and refused (413, a JSON error, never parsed) past
+  the channels' cap, `turns.messages.MAX_MESSAGE_CHARACTERS`; Rasa took any
+  length there.
 """
 
 from __future__ import annotations
 
 import hmac
+import re
 from asyncio import AbstractEventLoop
 from collections.abc import Callable
 from http import HTTPStatus
@@ -25,8 +31,30 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.rest import token_given
+from turns.messages import MAX_MESSAGE_CHARACTERS
+from turns.text import normalise
 
 MODEL_CHANGES = {"PUT", "DELETE"}
+# The API's routes whose `text` Rasa parses.
+PARSED_TEXT_ROUTES = re.compile(r"/model/parse|/conversations/.+/messages")
+
+
+def checked_text(request: Request) -> HTTPResponse | None:
+    """For a route that parses `text`: the text normalised in the request's JSON, or
+    a 413 if it is longer than the channels' cap. Other bodies are left to Rasa's checks."""
+    try:
+        body = request.json
+    except Exception:  # not JSON: Rasa answers it with its own 400
+        return None
+    if not isinstance(body, dict) or not isinstance(body.get("text"), str):
+        return None
+    body["text"] = normalise(body["text"])
+    if len(body["text"]) > MAX_MESSAGE_CHARACTERS:
+        return response.json({"error": f"the text is longer than {MAX_MESSAGE_CHARACTERS:,} characters, the most "
+                                       f"this server reads in one message; it was not read",
+                              "max_characters": MAX_MESSAGE_CHARACTERS},
+                             status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+    return None
 
 
 def http_api_guard(token: str | None) -> Callable[[Sanic, AbstractEventLoop], None]:
@@ -39,6 +67,10 @@ def http_api_guard(token: str | None) -> Callable[[Sanic, AbstractEventLoop], No
                 return response.json({"error": "models are not loaded or unloaded over the API on this server; "
                                                "they come with the deployment (models/)"},
                                      status=HTTPStatus.FORBIDDEN)
+            if request.method == "POST" and PARSED_TEXT_ROUTES.fullmatch(request.path.rstrip("/")):
+                refused = checked_text(request)
+                if refused is not None:
+                    return refused
             conversation_id = request.match_info.get("conversation_id")
             if isinstance(conversation_id, str) and "%" in conversation_id:
                 request.match_info["conversation_id"] = unquote(conversation_id)

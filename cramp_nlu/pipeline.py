@@ -19,6 +19,7 @@ model path) can never reuse a stale one.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import shutil
@@ -48,6 +49,7 @@ from cramp_nlu.said_together import (  # also registers the "said_together" fact
 )
 from knowledge_base.db import PROJECT_ROOT
 from knowledge_base.loader import WORD_GROUP_KINDS, KnowledgeData, load_knowledge
+from rasa_adapter.budget import out_of_time
 
 # Bump when this file changes what it builds.
 BUILDER_VERSION = "32"
@@ -320,11 +322,16 @@ class TermQualifiers:
         # An answer read from a person's own words (said together: "after three steps",
         # "yoga") never qualifies a finding: "winded after three steps to the kitchen" is
         # breathlessness, not the breathlessness of exercise.
-        own_words = [(q.start, q.end, q.kb_id_) for q in doc.spans[SAID_TOGETHER]] if SAID_TOGETHER in doc.spans else []
-        qualifiers = [s for s in spans if not s._.negex and not (s.label_ in ANSWER_KINDS and any(
-            a <= s.start and s.end <= b and kb == term_id(s) for a, b, kb in own_words))]
+        own_words: dict[str, list[tuple[int, int]]] = {}
+        for quote in doc.spans[SAID_TOGETHER] if SAID_TOGETHER in doc.spans else ():
+            own_words.setdefault(quote.kb_id_, []).append((quote.start, quote.end))
+        qualifiers = Qualifiers([s for s in spans if not s._.negex and not (s.label_ in ANSWER_KINDS and any(
+            a <= s.start and s.end <= b for a, b in own_words.get(term_id(s), ())))], self.message_wide)
         resolved = []
         for span in spans:
+            if out_of_time():  # the rest as they were said, unqualified
+                resolved.append(span)
+                continue
             if span.label_ in CONTEXT_KINDS:
                 # A place in the leg inside a qualifier is still said ("both calves"); inside a
                 # look-alike it is not ("a foot-long sub").
@@ -332,8 +339,7 @@ class TermQualifiers:
                     resolved += [self._place(doc, token.i) for token in span if token.norm_ in self.places]
                 continue
             rules = self.rules.get(term_id(span), {})
-            qualifier = next((q for q in qualifiers
-                              if q is not span and term_id(q) in rules and self._reaches(doc, q, span)), None)
+            qualifier = qualifiers.first(doc, span, rules) if rules else None
             if qualifier is None:
                 resolved.append(span)
                 continue
@@ -351,16 +357,22 @@ class TermQualifiers:
         place = self.places[doc[i].norm_]
         return Span(doc, i, i + 1, label=self.kinds[place], kb_id=place, span_id=place)
 
-    def _additions(self, doc: Doc, qualifiers: list[Span], resolved: list[Span]) -> list[Span]:
+    def _additions(self, doc: Doc, qualifiers: Qualifiers, resolved: list[Span]) -> list[Span]:
         # One addition per term it adds ("since I started simvastatin" is one new
         # medicine, not two), said where its nearest qualifier is.
         taken = {i for span in resolved for i in range(span.start, span.end)}
         added: dict[str, Span] = {}
         for span in resolved:
             additions = self.additions.get(term_id(span), {})
-            for qualifier in sorted(qualifiers, key=lambda q: abs(q.start - span.start)):
+            if not additions:
+                continue
+            for qualifier in qualifiers.by_distance(span, additions):
+                # Once every term it could add is added (and may not be replaced), none can be.
+                if out_of_time() or all(also in added and (span._.negex or not added[also]._.negex)
+                                        for also in additions.values()):
+                    break
                 also = additions.get(term_id(qualifier))
-                if (not also or taken & set(range(qualifier.start, qualifier.end))
+                if (not also or any(i in taken for i in range(qualifier.start, qualifier.end))
                         or (also in added and (span._.negex or not added[also]._.negex))
                         or not self._reaches(doc, qualifier, span)):
                     continue
@@ -372,6 +384,49 @@ class TermQualifiers:
 
     def _reaches(self, doc: Doc, qualifier: Span, span: Span) -> bool:
         return term_id(qualifier) in self.message_wide or _same_clause(doc, qualifier, span)
+
+
+class Qualifiers:
+    """The qualifiers said in a message, by term, in the order said: which one
+    qualifies a span is found among those of the span's rules near it (or said
+    anywhere, for a message-wide one), not by trying every qualifier against
+    every span."""
+
+    def __init__(self, qualifiers: list[Span], message_wide: frozenset[str]) -> None:
+        self.message_wide = message_wide
+        self.by_term: dict[str, list[tuple[int, Span]]] = {}  # (place in the message's order, span)
+        for order, qualifier in enumerate(qualifiers):
+            self.by_term.setdefault(term_id(qualifier), []).append((order, qualifier))
+        self.starts = {term: [q.start for _, q in said] for term, said in self.by_term.items()}
+        self.longest = max((q.end - q.start for q in qualifiers), default=1)
+
+    def _near(self, term: str, span: Span) -> list[tuple[int, Span]]:
+        """The term's qualifiers that may reach `span`: all of a message-wide one, else those
+        starting within QUALIFIER_REACH (and a qualifier's length) of it."""
+        said = self.by_term.get(term, [])
+        if not said or term in self.message_wide:
+            return said
+        starts = self.starts[term]
+        return said[bisect.bisect_left(starts, span.start - QUALIFIER_REACH - self.longest):
+                    bisect.bisect_right(starts, span.end + QUALIFIER_REACH)]
+
+    def first(self, doc: Doc, span: Span, rules: dict[str, str | None]) -> Span | None:
+        """The first qualifier said (in the message's order) of the span's rules that reaches it."""
+        best: tuple[int, Span] | None = None
+        for term in rules:
+            for order, qualifier in self._near(term, span):
+                if best is not None and order >= best[0]:
+                    break
+                if qualifier is not span and (term in self.message_wide or _same_clause(doc, qualifier, span)):
+                    best = (order, qualifier)
+                    break
+        return best[1] if best else None
+
+    def by_distance(self, span: Span, terms: dict[str, str]) -> list[Span]:
+        """The qualifiers of these terms that may reach `span`, nearest first (of two as near,
+        the first said)."""
+        near = [item for term in terms for item in self._near(term, span)]
+        return [q for _, q in sorted(near, key=lambda item: (abs(item[1].start - span.start), item[0]))]
 
 
 def terms_present(doc: Doc) -> list[str]:

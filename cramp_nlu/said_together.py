@@ -50,6 +50,8 @@ from rapidfuzz.distance import OSA
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from rasa_adapter.budget import out_of_time
+
 # Answers to the questions (where, when, how often), as against signs and qualifiers.
 ANSWER_KINDS = frozenset({"body_location", "timing", "frequency"})
 # Answers said in words that a sign or a qualifier holds ("cramp on long bike rides" is
@@ -499,13 +501,15 @@ class SaidTogether:
         # exertion; the stairs then say nothing more).
         self.combinations = sorted(combinations, key=lambda c: c.label in ANSWER_KINDS)
 
-    def __call__(self, doc: Doc) -> Doc:
+    def said(self, doc: Doc) -> dict[str, list[tuple[int, int]]]:
+        """Where the text says each word group: group -> its places (start, end), at most
+        MAX_PLACES_PER_GROUP of each, in the order they were found."""
         said: dict[str, list[tuple[int, int]]] = {}
         # A word inside a look-alike is part of something else: the "cold" of "cold
         # open water" is not a cold leg, the "hot" of "hot days" not a hot one.
         looks_alike = {i for entity in doc.ents if entity.label_ == LOOK_ALIKE for i in range(entity.start, entity.end)}
         for group, start, end in self.matcher(doc):
-            if not looks_alike & set(range(start, end)):
+            if not any(i in looks_alike for i in range(start, end)):
                 said.setdefault(group, []).append((start, end))
         for length in durations(doc):
             if length.in_days:
@@ -516,32 +520,59 @@ class SaidTogether:
             for name, minutes in [*self.lengths.items(), *(self.clock_lengths.items() if length.clock else ())]:
                 if length.minutes >= minutes:
                     said.setdefault(name, []).append((length.start, length.end))
-        for rate in rates(doc) if self.rates else ():
+        found_rates = rates(doc) if self.rates else []
+        if found_rates:
             # The words of a number of times are that number and nothing else: the
             # "every" of "every week after her match" is not "after every match".
+            # (The furthest end of a rate starting at or before each token: a place lies
+            # inside a rate when that reaches its end.)
+            reach = [-1] * (len(doc) + 1)
+            for rate in found_rates:
+                reach[rate.start] = max(reach[rate.start], rate.end)
+            for i in range(1, len(reach)):
+                reach[i] = max(reach[i], reach[i - 1])
             for name in [n for n in said if n not in self.quantities]:
-                said[name] = [(a, b) for a, b in said[name] if not (rate.start <= a and b <= rate.end)]
-            for name, (at_least_per_week, below_per_week) in self.rates.items():
-                if at_least_per_week <= rate.per_week < below_per_week:
-                    said.setdefault(name, []).append((rate.start, rate.end))
+                said[name] = [(a, b) for a, b in said[name] if reach[a] < b]
+            for rate in found_rates:
+                for name, (at_least_per_week, below_per_week) in self.rates.items():
+                    if at_least_per_week <= rate.per_week < below_per_week:
+                        said.setdefault(name, []).append((rate.start, rate.end))
+        return {name: places[:MAX_PLACES_PER_GROUP] for name, places in said.items() if places}
+
+    def __call__(self, doc: Doc) -> Doc:
+        said = self.said(doc)
         if not said:
             doc.spans[SAID_TOGETHER] = []
             doc.spans[ANSWERS_IN_OTHER_WORDS] = []
             return doc
-        entities = list(doc.ents)
-        taken = {i for entity in entities for i in range(entity.start, entity.end)}
+        clauses = Clauses(doc)
+        places = {name: Places(found) for name, found in said.items()}
+        entities: list[Span | None] = list(doc.ents)
+        # Each term's entities by where they sit in `entities` (for `replaces`).
+        by_term: dict[str, list[int]] = {}
+        for index, entity in enumerate(entities):
+            by_term.setdefault(term_id(entity), []).append(index)  # type: ignore[arg-type]
+        taken = Taken(len(doc))
+        for entity in doc.ents:
+            taken.add(entity.start, entity.end)
         quotes: list[Span] = []
+        # Each term's quotes, as disjoint (start, end) sorted by start: is a place already quoted?
+        quoted: dict[str, list[tuple[int, int]]] = {}
         held: list[Span] = []
         for combination in self.combinations:
+            if out_of_time():
+                break
             # Every place it is said where it can sit: a qualifier said twice qualifies
             # both places ("carried boxes up and down the stairs ... breathless on the
             # stairs"); a place whose words other entities hold already ("cold feet" in
             # "I always have cold feet, but now my foot is freezing") gives way.
-            for start, end, words in self._places(doc, combination, said):
+            for start, end, words in self._places(clauses, combination, places):
                 # Another way of saying the same term over the same words is the same finding.
-                if any(q.kb_id_ == combination.term and q.start < end and start < q.end for q in quotes):
+                term_quotes = quoted.setdefault(combination.term, [])
+                before = bisect.bisect_left(term_quotes, (end, -1)) - 1
+                if before >= 0 and term_quotes[before][1] > start:
                     continue
-                anchor = self._anchor(doc, combination, start, end, words, taken, said)
+                anchor = self._anchor(clauses, combination, start, end, words, taken, places)
                 if anchor is None:
                     if combination.label in ANSWER_KINDS:  # its words hold a sign: still an answer
                         held.append(Span(doc, start, end, label=combination.label, kb_id=combination.term))
@@ -550,20 +581,24 @@ class SaidTogether:
                               span_id=combination.term)
                 # A finding the term names as part of itself, said inside it, is not said
                 # apart ("my pee went pinky red": red urine, not a red leg).
-                for other in [e for e in entities if term_id(e) in combination.replaces
-                              and start <= e.start and e.end <= end]:
-                    entities.remove(other)
-                    taken.difference_update(range(other.start, other.end))
+                for replaced in combination.replaces:
+                    for index in by_term.get(replaced, ()):
+                        other = entities[index]
+                        if other is not None and start <= other.start and other.end <= end:
+                            entities[index] = None
+                            taken.remove(other.start, other.end)
+                by_term.setdefault(combination.term, []).append(len(entities))
                 entities.append(entity)
-                taken.update(range(*anchor))
+                taken.add(*anchor)
+                bisect.insort(term_quotes, (start, end))
                 quotes.append(Span(doc, start, end, label=combination.label, kb_id=combination.term))
-        doc.ents = sorted(entities, key=lambda span: span.start)  # type: ignore[assignment]  # spaCy's stub: a 1-tuple
+        doc.ents = sorted((e for e in entities if e is not None), key=lambda span: span.start)  # type: ignore[assignment]  # spaCy's stub: a 1-tuple
         doc.spans[SAID_TOGETHER] = quotes
         doc.spans[ANSWERS_IN_OTHER_WORDS] = held
         return doc
 
-    def _anchor(self, doc: Doc, combination: Combination, start: int, end: int, words: list[tuple[int, int]],
-                taken: set[int], said: dict[str, list[tuple[int, int]]]) -> tuple[int, int] | None:
+    def _anchor(self, clauses: Clauses, combination: Combination, start: int, end: int,
+                words: list[tuple[int, int]], taken: Taken, places: dict[str, Places]) -> tuple[int, int] | None:
         """Which words the entity for a place sits on, or None when other entities hold them all.
 
         The entity covers the whole combination when no other entity holds any of
@@ -573,43 +608,57 @@ class SaidTogether:
         said alone ("15 years ago") sits on one of its words, so that two terms
         can read the same words ("long-standing" and "out of date")."""
         if len(combination.groups) == 1 and combination.groups[0] in self.quantities:
-            free = [(i, i + 1) for i in range(end - 1, start - 1, -1) if i not in taken]
-            return free[0] if free else None
-        denial = _last_denial_between(doc, start, end, words)
+            free = taken.last_free(start, end)
+            return (free, free + 1) if free is not None else None
+        denial = clauses.last_denial_between(start, end, words)
         whole = [(start, end)] if not combination.anywhere and denial is None else []
         # Said across clauses, it sits on its first group's words (the sign
         # itself: "floppy" in "after the cramp went my foot stayed floppy").
         preferred = [*words[1:], words[0]] if combination.anywhere else sorted(words, reverse=True)
         if denial is not None:  # only after the denial, so that NegEx reads it
             preferred = [m for m in preferred if m[0] > denial]
-        free = [m for m in [*whole, *preferred] if not set(range(*m)) & taken]
-        if not free:  # a word of it that no other entity holds ("one" of "one calf")
-            free = [(i, i + 1) for m in preferred for i in range(*m) if i not in taken]
-        if not free and combination.anywhere:  # another place it says one of its words
-            free = [(i, i + 1) for group in combination.groups for m in said[group] for i in range(*m)
-                    if i not in taken and not _denied_just_before(doc, m[0])]
-        if not free and not combination.anywhere:
-            free = [(i, i + 1) for i in range(end - 1, (start if denial is None else denial) - 1, -1)
-                    if i not in taken and i != denial]
-        return free[0] if free else None
+        for m in [*whole, *preferred]:
+            if not taken.any_in(*m):
+                return m
+        # A word of it that no other entity holds ("one" of "one calf").
+        for m in preferred:
+            for i in range(*m):
+                if not taken.holds(i):
+                    return i, i + 1
+        if combination.anywhere:  # another place it says one of its words
+            for group in combination.groups:
+                for m in places[group].found:
+                    if not clauses.denied_just_before(m[0]):
+                        for i in range(*m):
+                            if not taken.holds(i):
+                                return i, i + 1
+            return None
+        free = taken.last_free(start if denial is None else denial, end, skip=denial)
+        return (free, free + 1) if free is not None else None
 
-    def _places(self, doc: Doc, combination: Combination,
-                said: dict[str, list[tuple[int, int]]]) -> Iterator[tuple[int, int, list[tuple[int, int]]]]:
+    def _places(self, clauses: Clauses, combination: Combination,
+                places: dict[str, Places]) -> Iterator[tuple[int, int, list[tuple[int, int]]]]:
         """Each place where every group of the combination is said within reach,
-        in one clause, without any of its `unless` groups: (start, end, each group's words)."""
-        if any(group not in said for group in combination.groups):
+        in one clause, without any of its `unless` groups: (start, end, each group's words).
+
+        For each place of its last group, the nearest place of each other group
+        that may go with it (the first said, of two as near); found by walking
+        out from it through the group's places in order of where they start, as
+        far as one could still be near enough (see `Clauses`), so that the cost
+        grows with the places, not with their pairs times the words between."""
+        if any(group not in places for group in combination.groups):
             return
         *others, last = combination.groups
-        for anchor in said[last]:
+        unless = [places[group] for group in combination.unless if group in places]
+        for anchor in places[last].found:
+            if out_of_time():
+                return
             chosen = [anchor]
             for group in others:
-                near = [m for m in said[group]
-                        if (combination.anywhere or _together(doc, m, anchor)
-                            or (combination.sentence and _same_sentence(doc, m, anchor)))
-                        and not set(range(*m)) & set(range(*anchor))]
-                if not near:
+                near = places[group].nearest(anchor, clauses.may_go_with(combination, anchor))
+                if near is None:
                     break
-                chosen.append(min(near, key=lambda m: abs(m[0] - anchor[0])))
+                chosen.append(near)
             else:
                 start, end = min(m[0] for m in chosen), max(m[1] for m in chosen)
                 # An `unless` word counts when it starts inside the combination or just
@@ -620,41 +669,262 @@ class SaidTogether:
                 # the cramps") or is denied ("even when it's not cramping").
                 # Said across clauses, a word of it that is denied denies it all:
                 # "no trouble peeing, but I can't feel my foot" is not bladder trouble.
-                if combination.anywhere and any(_denied_just_before(doc, m[0]) for m in chosen):
+                if combination.anywhere and any(clauses.denied_just_before(m[0]) for m in chosen):
                     continue
                 own = {i for m in chosen for i in range(*m)}
                 # ...or right after it, naming what the combination's word is about ("calves
                 # cramp on hot days": the days are hot).
-                if any((combination.anywhere or (m[0] <= end and _together(doc, m, (start, end))))
-                       and not set(range(*m)) <= own and not _denied_just_before(doc, m[0])
-                       for group in combination.unless for m in said.get(group, ())):
+                if any(not all(i in own for i in range(*m)) and not clauses.denied_just_before(m[0])
+                       for group in unless
+                       for m in (group.found if combination.anywhere
+                                 else group.starting_in(start - REACH - group.longest, end))
+                       if combination.anywhere or clauses.together(m, (start, end))):
                     continue
                 yield start, end, chosen
+
+
+# A word group is read at most at this many places in one message (the first
+# ones). A combination looks, for each place of one group, for the nearest place
+# of each other group, so its work grows with the places said; a crafted message
+# says one word hundreds of times ("thorn thorn thorn...": both a wound and
+# dirt). No message of the test sets or the training data (about 11,700) says
+# one group's words more than 7 times, and the benchmark's ordinary
+# 2,000-character description (bench/crafted.py) 16 times; 32 leaves room for any
+# person's long description.
+MAX_PLACES_PER_GROUP = 32
+
+
+# Further than any place in a message.
+_FAR = 1 << 30
+
+
+class Places:
+    """One word group's places in a message, in the order found, and sorted by
+    where they start for the nearest-place walk."""
+
+    def __init__(self, found: list[tuple[int, int]]) -> None:
+        self.found = found
+        self.ordered = sorted((m[0], index, m) for index, m in enumerate(found))
+        self.starts = [start for start, _, _ in self.ordered]
+        self.longest = max(m[1] - m[0] for m in found)
+
+    def starting_in(self, low: int, high: int) -> list[tuple[int, int]]:
+        """The places that start from `low` to `high` (both included), by where they start."""
+        first, after = bisect.bisect_left(self.starts, low), bisect.bisect_right(self.starts, high)
+        return [m for _, _, m in self.ordered[first:after]]
+
+    def nearest(self, anchor: tuple[int, int], fits: Reach) -> tuple[int, int] | None:
+        """The place nearest `anchor` by where it starts (of two as near, the first
+        found) that does not overlap it and that `fits`; walks outwards from the
+        anchor, and on each side only as far as `fits` says a place could still fit."""
+        right = bisect.bisect_left(self.starts, anchor[0])
+        left = right - 1
+        best: tuple[int, int, tuple[int, int]] | None = None  # (distance, index, place)
+        while True:
+            if left >= 0 and not fits.may_reach_left(self.starts[left], self.longest):
+                left = -1
+            if right < len(self.ordered) and not fits.may_reach_right(self.starts[right]):
+                right = len(self.ordered)
+            left_distance = anchor[0] - self.starts[left] if left >= 0 else _FAR
+            right_distance = self.starts[right] - anchor[0] if right < len(self.ordered) else _FAR
+            if left_distance == right_distance == _FAR:
+                break
+            if left_distance <= right_distance:
+                distance, (_, index, m) = left_distance, self.ordered[left]
+                left -= 1
+            else:
+                distance, (_, index, m) = right_distance, self.ordered[right]
+                right += 1
+            if best is not None and distance > best[0]:
+                break
+            if m[0] < anchor[1] and anchor[0] < m[1]:  # overlaps the anchor
+                continue
+            if fits(m) and (best is None or index < best[1]):
+                best = (distance, index, m)
+        return best[2] if best else None
+
+
+class Reach:
+    """Whether a place may go with an anchor (`fits`), and how far from the anchor
+    a place may start and still fit, so that the walk in `Places.nearest` stops there."""
+
+    def __init__(self, clauses: Clauses, combination: Combination, anchor: tuple[int, int]) -> None:
+        self.clauses = clauses
+        self.anchor = anchor
+        self.anywhere = combination.anywhere
+        self.sentence = combination.sentence
+        # Within reach: a place before the anchor ends at most REACH tokens before it, one after
+        # starts at most REACH tokens after it.
+        self.together_end, self.together_start = anchor[0] - REACH, anchor[1] + REACH
+        if self.sentence:  # or in its sentence, with no contrast between
+            first, after = clauses.sentence_bounds(anchor[0])
+            self.sentence_first, self.sentence_end = first, clauses.contrast_before(anchor[0])
+            self.sentence_last = min(after - 1, clauses.contrast_from(anchor[1]))
+
+    def may_reach_left(self, start: int, longest: int) -> bool:
+        """Whether a place starting at `start`, before the anchor, at most `longest` tokens long, may fit."""
+        end = start + longest
+        return (self.anywhere or end >= self.together_end
+                or (self.sentence and start >= self.sentence_first and end >= self.sentence_end))
+
+    def may_reach_right(self, start: int) -> bool:
+        return self.anywhere or start <= self.together_start or (self.sentence and start <= self.sentence_last)
+
+    def __call__(self, m: tuple[int, int]) -> bool:
+        return (self.anywhere or self.clauses.together(m, self.anchor)
+                or (self.sentence and self.clauses.same_sentence(m, self.anchor)))
+
+
+class Clauses:
+    """A message's sentences, clause breaks, contrasts and denials, worked out once
+    (prefix counts: a count at each token of the ones before it), so that whether
+    two places are in one clause or one sentence is a subtraction, not a walk
+    over the words between them."""
+
+    def __init__(self, doc: Doc) -> None:
+        n = len(doc)
+        lower = [token.lower_ for token in doc]
+        denial = [token.norm_ in DENIALS or token.lower_ in DENIALS for token in doc]
+        contrast_comma = [doc[i].text == "," and i + 1 < n and lower[i + 1] in CONTRAST_AFTER_COMMA for i in range(n)]
+        self.breaks = _prefix_counts(word in CLAUSE_BREAKS for word in lower)
+        self.commas = _prefix_counts(contrast_comma)
+        self.contrasts = _prefix_counts(word in CONTRASTS for word in lower)
+        self.denials = [i for i in range(n) if denial[i]]
+        self.denial_counts = _prefix_counts(denial)
+        self.contrast_positions = [i for i, word in enumerate(lower) if word in CONTRASTS]
+        # Each token's sentence, as where it starts and where the next one does.
+        self.sentence_of = [0] * n
+        self.sentences: list[tuple[int, int]] = []
+        spans = doc.sents if doc.has_annotation("SENT_START") else [doc[0:n]]
+        for number, sentence in enumerate(spans):
+            self.sentences.append((sentence.start, sentence.end))
+            self.sentence_of[sentence.start:sentence.end] = [number] * (sentence.end - sentence.start)
+
+    def may_go_with(self, combination: Combination, anchor: tuple[int, int]) -> Reach:
+        return Reach(self, combination, anchor)
+
+    def together(self, first: tuple[int, int], second: tuple[int, int]) -> bool:
+        """`_together`: at most REACH tokens apart, no clause break and no contrasting comma between."""
+        start, end = min(first[1], second[1]), max(first[0], second[0])
+        if end - start > REACH:
+            return False
+        end = max(start, end)
+        return self.breaks[end] == self.breaks[start] and self.commas[end] == self.commas[start]
+
+    def same_sentence(self, first: tuple[int, int], second: tuple[int, int]) -> bool:
+        """In one sentence, with no contrast ("but") between."""
+        start, end = min(first[1], second[1]), max(first[0], second[0])
+        end = max(start, end)
+        return (self.sentence_of[first[0]] == self.sentence_of[second[0]]
+                and self.contrasts[end] == self.contrasts[start])
+
+    def sentence_bounds(self, i: int) -> tuple[int, int]:
+        return self.sentences[self.sentence_of[i]]
+
+    def contrast_before(self, i: int) -> int:
+        """Just after the last contrast before token `i` (0 if none)."""
+        k = bisect.bisect_left(self.contrast_positions, i) - 1
+        return self.contrast_positions[k] + 1 if k >= 0 else 0
+
+    def contrast_from(self, i: int) -> int:
+        """The first contrast at or after token `i` (the end of the message if none)."""
+        k = bisect.bisect_left(self.contrast_positions, i)
+        return self.contrast_positions[k] if k < len(self.contrast_positions) else len(self.sentence_of)
+
+    def denied_just_before(self, start: int) -> bool:
+        """Whether one of the two words before `start` is a denial ("not cramping", "no cramp")."""
+        return self.denial_counts[start] > self.denial_counts[max(start - 2, 0)]
+
+    def last_denial_between(self, start: int, end: int, words: list[tuple[int, int]]) -> int | None:
+        """Where the last denial between the combination's words sits, if one does
+        without being one of them: "is not blue" denies, "can't get enough air"
+        (can't is a word of the sign) does not."""
+        k = bisect.bisect_left(self.denials, end) - 1
+        while k >= 0 and self.denials[k] >= start:
+            if not any(m[0] <= self.denials[k] < m[1] for m in words):
+                return self.denials[k]
+            k -= 1
+        return None
+
+
+def _prefix_counts(flags: Iterable[bool]) -> list[int]:
+    counts = [0]
+    for flag in flags:
+        counts.append(counts[-1] + flag)
+    return counts
+
+
+class Taken:
+    """The tokens other entities hold: membership, and whether any token of a
+    range is held or which is the last that is not, in log time (a Fenwick tree
+    of held tokens), however long the range."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.held = [False] * size
+        self.tree = [0] * (size + 1)
+
+    def _change(self, i: int, delta: int) -> None:
+        i += 1
+        while i <= self.size:
+            self.tree[i] += delta
+            i += i & -i
+
+    def _count_before(self, i: int) -> int:
+        total = 0
+        while i > 0:
+            total += self.tree[i]
+            i -= i & -i
+        return total
+
+    def count(self, start: int, end: int) -> int:
+        return self._count_before(max(end, start)) - self._count_before(start)
+
+    def add(self, start: int, end: int) -> None:
+        for i in range(start, end):
+            if not self.held[i]:
+                self.held[i] = True
+                self._change(i, 1)
+
+    def remove(self, start: int, end: int) -> None:
+        for i in range(start, end):
+            if self.held[i]:
+                self.held[i] = False
+                self._change(i, -1)
+
+    def holds(self, i: int) -> bool:
+        return self.held[i]
+
+    def any_in(self, start: int, end: int) -> bool:
+        return self.count(start, end) > 0
+
+    def last_free(self, start: int, end: int, skip: int | None = None) -> int | None:
+        """The last token from `start` to before `end` that no entity holds, other than `skip`."""
+        def free_from(low: int) -> int:
+            return (end - low) - self.count(low, end) - (1 if skip is not None and low <= skip < end
+                                                         and not self.held[skip] else 0)
+
+        if end <= start or free_from(start) < 1:
+            return None
+        low, high = start, end - 1  # the largest `low` with a free token from it on
+        while low < high:
+            middle = (low + high + 1) // 2
+            if free_from(middle) >= 1:
+                low = middle
+            else:
+                high = middle - 1
+        return low
 
 
 # Words that deny what follows them ("the leg is not blue").
 DENIALS = frozenset({"no", "not", "n't", "nt", "never", "without", "none"})
 
 
-def _last_denial_between(doc: Doc, start: int, end: int, words: list[tuple[int, int]]) -> int | None:
-    """Where the last denial between the combination's words sits, if one does
-    without being one of them: "is not blue" denies, "can't get enough air"
-    (can't is a word of the sign) does not."""
-    own = {i for m in words for i in range(*m)}
-    denials = [token.i for token in doc[start:end]
-               if token.i not in own and (token.norm_ in DENIALS or token.lower_ in DENIALS)]
-    return denials[-1] if denials else None
-
-
-def _denied_just_before(doc: Doc, start: int) -> bool:
-    """Whether one of the two words before `start` is a denial ("not cramping", "no cramp")."""
-    return any(token.norm_ in DENIALS or token.lower_ in DENIALS for token in doc[max(start - 2, 0):start])
-
-
 def close_in_one_clause(doc: Doc, first: tuple[int, int], second: tuple[int, int], reach: int,
                         breaks: frozenset[str]) -> bool:
     """Whether two token ranges lie at most `reach` tokens apart with none of
-    `breaks` between them (used for word groups here and for qualifiers)."""
+    `breaks` between them (used for the qualifiers; the word groups use `Clauses`).
+    The walk between them is at most `reach` tokens long."""
     start, end = min(first[1], second[1]), max(first[0], second[0])
     return end - start <= reach and not any(token.lower_ in breaks for token in doc[start:end])
 
@@ -665,21 +935,8 @@ def close_in_one_clause(doc: Doc, first: tuple[int, int], second: tuple[int, int
 CONTRAST_AFTER_COMMA = frozenset({"just", "only", "apart", "except", "otherwise"})
 
 
-def _together(doc: Doc, first: tuple[int, int], second: tuple[int, int]) -> bool:
-    start, end = min(first[1], second[1]), max(first[0], second[0])
-    return (close_in_one_clause(doc, first, second, REACH, CLAUSE_BREAKS)
-            and not any(token.text == "," and token.i + 1 < len(doc)
-                        and doc[token.i + 1].lower_ in CONTRAST_AFTER_COMMA for token in doc[start:end]))
-
-
 # Words that set two parts of one sentence apart ("my pee is fine but my calf is brown").
 CONTRASTS = frozenset({"but", "though", "although", "however", "whereas", "except", ";"})
-
-
-def _same_sentence(doc: Doc, first: tuple[int, int], second: tuple[int, int]) -> bool:
-    start, end = min(first[1], second[1]), max(first[0], second[0])
-    return (doc[first[0]].sent.start == doc[second[0]].sent.start
-            and not any(token.lower_ in CONTRASTS for token in doc[start:end]))
 
 
 def combinations(terms: Iterable[dict[str, Any]]) -> list[Combination]:

@@ -80,9 +80,10 @@ def apply(action_server_timeout: int) -> None:
     check_rasa_version()
     if _applied:
         return
-    from rasa_adapter import action_calls, events, restart
+    from rasa_adapter import action_calls, events, parsing, restart
 
     action_calls.apply(action_server_timeout)
     events.apply()
+    parsing.apply()
     restart.apply()
     _applied = True
