@@ -5,6 +5,7 @@ it, and the failure is logged by the component's name, never with the text."""
 from __future__ import annotations
 
 import logging
+from functools import cache
 from typing import Any
 
 import pytest
@@ -24,8 +25,15 @@ def fail(*args: Any, **kwargs: Any) -> Any:
     raise ValueError(f"could not read {SAID!r}")
 
 
+@cache
 def spacy_step(name: str) -> type:
-    return type(spacy.load(pipeline_path()).get_pipe(name))
+    """The class of a step of the project's spaCy pipeline (the model's steps are its instances)."""
+    return type(_pipeline().get_pipe(name))
+
+
+@cache
+def _pipeline() -> spacy.language.Language:
+    return spacy.load(pipeline_path())
 
 
 BREAKS = {
