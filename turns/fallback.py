@@ -21,6 +21,8 @@ from cramp_nlu.guarded import read
 from cramp_nlu.pipeline import pipeline_path, terms_present
 from knowledge_base import queries, replies
 from knowledge_base.db import shared_engine
+from rasa_adapter.budget import budget
+from rasa_adapter.parsing import PARSE_BUDGET_SECONDS
 from runtime.settings import settings
 from turns.text import normalise
 
@@ -37,8 +39,11 @@ def terms_said(text: str) -> list[str]:
     """Knowledge-base terms the text names and does not deny (qualifiers applied).
     The text is read as the model reads it (normalised; turns.text), by the
     guarded pipeline: this runs when something else failed, so a step that
-    fails on the text is left out rather than failing it again."""
-    return terms_present(read(_finding_reader(), normalise(text)))
+    fails on the text is left out rather than failing it again. It runs on the
+    event loop, so within the parse's time budget: past it, what was found
+    counts (rasa_adapter.budget)."""
+    with budget(PARSE_BUDGET_SECONDS):
+        return terms_present(read(_finding_reader(), normalise(text)))
 
 
 # The safety net last read from the knowledge base, for when the knowledge base is what failed.
