@@ -97,7 +97,7 @@ def sender_rate_limited(handler: Callable[[UserMessage], Awaitable[Any]]) -> Cal
     async def handle(message: UserMessage) -> Any:
         if not sender_rate.allow(message.sender_id):
             logger.info("A REST sender was asked to slow down.")
-            await slow_down(message.output_channel, message.sender_id, clean_text(message.text))
+            await slow_down(message.output_channel, message.sender_id, clean_text(message.text), message.sender_id)
             return None
         return await handler(message)
 

@@ -51,6 +51,12 @@ def main(argv: list[str] | None = None) -> None:
 
     import rasa_adapter
     from channels.http_api import http_api_guard
+    from turns import fallback
+
+    def record_fallback_levels(app: sanic.Sanic, _loop: object) -> None:
+        """Levels told by the fallback (turns.fallback) go into the conversation,
+        through the agent Rasa loads onto the app."""
+        fallback.record_in(lambda: getattr(app.ctx, "agent", None))
 
     command = "run"
     if arguments and arguments[0] in COMMANDS:
@@ -66,7 +72,8 @@ def main(argv: list[str] | None = None) -> None:
                      "(RASA_REST_TOKEN) is required for it.")
         args.enable_api = current.auth_token is not None
         args.auth_token = current.auth_token
-        args.server_listeners = [(http_api_guard(current.auth_token), "before_server_start")]
+        args.server_listeners = [(http_api_guard(current.auth_token), "before_server_start"),
+                                 (record_fallback_levels, "before_server_start")]
     # What rasa.__main__.main does before running a command (without telemetry, which is off).
     configure_logging_and_warnings(args.loglevel, args.logging_config_file, warn_only_once=True,
                                    filter_repeated_logs=True)

@@ -271,7 +271,7 @@ class ClinicSocketIOInput(SocketIOInput):
             subject = subjects.get(sid, "")
             if not (connection_rate.allow(sid) and address_rate.allow(addresses.get(sid, ""))
                     and (not subject or visitor_rate.allow(subject))):
-                await slow_down(output, sender_id, message)
+                await slow_down(output, sender_id, message, sender_id)
                 return
             # The configured key (`metadata_key`), or `customData`, as rasa-webchat and
             # Rasa's own widget send it.

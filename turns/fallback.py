@@ -4,6 +4,12 @@ short apology with the clinic's number and, if the message names a warning
 sign, the emergency or urgent advice, worked out here in the Rasa server from
 the knowledge base, because red-flag replies must not depend on a remote call.
 
+An emergency stands alone here too: no apology follows it. A level told here
+is recorded in the conversation as the actions record it (`red_flags`,
+`triage_level`, `announced_level`), and the warning signs already recorded
+count, so the record agrees with what the person was told and nothing told
+before is lowered.
+
 A failed action-server call is noted for the turn where the call is made
 (`rasa_adapter.action_calls`, in `runtime.turn`); Rasa itself carries on.
 """
@@ -11,16 +17,20 @@ A failed action-server call is noted for the turn where the call is made
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
 import spacy
 from rasa.core.channels.channel import OutputChannel
+from rasa.shared.core.events import SlotSet
 from sqlalchemy.orm import Session
 
 from cramp_nlu.guarded import read
 from cramp_nlu.pipeline import pipeline_path, terms_present
 from knowledge_base import queries, replies
 from knowledge_base.db import shared_engine
+from knowledge_base.models import TRIAGE_LEVELS
 from rasa_adapter.budget import budget
 from rasa_adapter.parsing import PARSE_BUDGET_SECONDS
 from runtime.settings import settings
@@ -49,30 +59,75 @@ def terms_said(text: str) -> list[str]:
 # The safety net last read from the knowledge base, for when the knowledge base is what failed.
 _safety_net: dict[str, str | None] = {}
 
+# The server's agent (its tracker store and lock store), registered at start
+# (channels.server); None where no server runs (tests of this module alone).
+_agent: Callable[[], Any] | None = None
 
-async def send_act_now_advice(output_channel: OutputChannel, recipient_id: str, text: str) -> bool:
-    """The emergency or urgent advice, if the text names a warning sign, worked
-    out here from the knowledge base; True if it was sent."""
+
+def record_in(agent: Callable[[], Any]) -> None:
+    """Where levels told here are recorded: the running server's agent, looked up when needed."""
+    global _agent
+    _agent = agent
+
+
+async def _recorded_red_flags(conversation_id: str | None) -> list[str]:
+    """The warning signs the conversation already has (the store may be what failed: then none)."""
+    agent = _agent() if _agent and conversation_id else None
+    if agent is None:
+        return []
+    try:
+        tracker = await agent.tracker_store.retrieve(conversation_id)
+    except Exception:
+        logger.exception("Could not read the conversation after a failure.")
+        return []
+    flags = tracker.get_slot("red_flags") if tracker else None
+    return [flag for flag in flags if isinstance(flag, str)] if isinstance(flags, list) else []
+
+
+async def _record(conversation_id: str | None, result: queries.TriageResult) -> None:
+    agent = _agent() if _agent and conversation_id else None
+    if agent is None:
+        return
+    try:
+        async with agent.lock_store.lock(conversation_id):
+            tracker = await agent.tracker_store.get_or_create_tracker(conversation_id)
+            for event in (SlotSet("red_flags", list(result.findings)), SlotSet("announced_level", result.level),
+                          SlotSet("triage_level", result.level)):
+                tracker.update(event)
+            await agent.tracker_store.save(tracker)
+    except Exception:  # the store may be what failed: the person has had the advice all the same
+        logger.exception("Could not record the level told after a failure.")
+
+
+async def send_act_now_advice(output_channel: OutputChannel, recipient_id: str, text: str,
+                              conversation_id: str | None = None) -> str | None:
+    """The emergency or urgent advice, if the text (with the warning signs the
+    conversation already has) names a warning sign, worked out here from the
+    knowledge base, and recorded in the conversation; the level told, or None."""
     region = settings().clinic.region
+    terms = sorted({*terms_said(text), *await _recorded_red_flags(conversation_id)})
     with Session(shared_engine()) as session:
-        result = queries.triage(session, terms_said(text), region)
+        result = queries.triage(session, terms, region)
         _safety_net[region] = queries.triage(session, [], region).safety_net
     if result.level not in replies.ACT_NOW_LEVELS:
-        return False
+        return None
     await output_channel.send_response(recipient_id, {"text": replies.triage_reply(result),
                                                       "custom": replies.triage_payload(result)})
-    return True
+    await _record(conversation_id, result)
+    return result.level
 
 
-async def send_fallback(output_channel: OutputChannel, recipient_id: str, text: str) -> None:
-    """The red-flag advice the text calls for, if any, then the apology."""
+async def send_fallback(output_channel: OutputChannel, recipient_id: str, text: str,
+                        conversation_id: str | None = None) -> None:
+    """The red-flag advice the text calls for, if any, then the apology; an
+    emergency stands alone."""
     clinic = settings().clinic
     safety_net = _safety_net.get(clinic.region)
     try:
-        if await send_act_now_advice(output_channel, recipient_id, text):
-            safety_net = None
-        else:
-            safety_net = _safety_net[clinic.region]
+        told = await send_act_now_advice(output_channel, recipient_id, text, conversation_id)
+        if told == TRIAGE_LEVELS[0]:  # the most severe, an emergency: it stands alone
+            return
+        safety_net = None if told else _safety_net[clinic.region]
     except Exception:  # the knowledge base may be what failed; the apology still goes out
         logger.exception("Could not triage the message locally after a failure.")
     await output_channel.send_text_message(recipient_id, replies.apology(clinic, safety_net))

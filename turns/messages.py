@@ -90,7 +90,7 @@ def checked_messages(handler: Callable[[UserMessage], Awaitable[Any]], *, namesp
             message.metadata = allowed_metadata(message.metadata)
         if limited and not sender_rate.allow(message.sender_id):
             logger.info("A %s sender was asked to slow down.", message.input_channel)
-            await slow_down(message.output_channel, recipient, text)
+            await slow_down(message.output_channel, recipient, text, message.sender_id)
             return None
         if len(text) > MAX_MESSAGE_CHARACTERS:
             await message.output_channel.send_text_message(recipient, too_long_reply())
@@ -108,17 +108,19 @@ def checked_messages(handler: Callable[[UserMessage], Awaitable[Any]], *, namesp
         finally:
             failures = turn.end_turn(started)
         if fallback.has_failed(failures, error):
-            await fallback.send_fallback(message.output_channel, recipient, text)
+            await fallback.send_fallback(message.output_channel, recipient, text, message.sender_id)
         return None
 
     return handle
 
 
-async def slow_down(output_channel: Any, recipient_id: str, text: str) -> None:
+async def slow_down(output_channel: Any, recipient_id: str, text: str, conversation_id: str | None = None) -> None:
     """The polite refusal of a message sent too fast; a warning sign in it is
-    still answered first (the message itself is not read by the model)."""
+    still answered first, and recorded in the conversation (the message itself
+    is not read by the model)."""
     try:
-        await fallback.send_act_now_advice(output_channel, recipient_id, clean_text(text)[:MAX_MESSAGE_CHARACTERS])
+        await fallback.send_act_now_advice(output_channel, recipient_id, clean_text(text)[:MAX_MESSAGE_CHARACTERS],
+                                           conversation_id)
     except Exception:  # the knowledge base failed: the refusal still goes out
         logger.exception("Could not triage a message sent too fast.")
     await output_channel.send_text_message(recipient_id, wording().say("slow_down"))
