@@ -65,7 +65,7 @@ def _known_entities(entities: str | None) -> bool:
         return True
     try:
         parsed = json.loads(entities)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past what the parser recurses into
         return False
     return isinstance(parsed, dict) and set(parsed) <= set(_domain().entities)
 

@@ -100,3 +100,10 @@ def test_the_nlu_only_ever_gives_known_ids() -> None:
     assert len(patterns) > 100
     unknown = {(p["label"], p["id"]) for p in patterns if p["id"] not in known.get(p["label"], ())}
     assert unknown == set()
+
+
+@pytest.mark.parametrize("depth", [2_000, 30_000])
+def test_a_payload_nested_past_the_json_parsers_depth_is_read_as_text(depth: int) -> None:
+    """Before the length check (which comes later), a crafted payload must not raise."""
+    text = '/inform{"finding": ' + "[" * depth + "]" * depth + "}"
+    assert command_or_text(text) == text.lstrip("/")
