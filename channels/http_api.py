@@ -15,6 +15,8 @@
   (`turns.text.normalise`), and refused (413, a JSON error, never parsed) past
   the channels' cap, `turns.messages.MAX_MESSAGE_CHARACTERS`; Rasa took any
   length there.
+- `POST /conversations/<id>/trigger_intent` keeps only the entity values
+  buttons send, as the channels do (`turns.known_values`).
 """
 
 from __future__ import annotations
@@ -31,12 +33,14 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.rest import token_given
+from turns.known_values import entities_with_known_values
 from turns.messages import MAX_MESSAGE_CHARACTERS
 from turns.text import normalise
 
 MODEL_CHANGES = {"PUT", "DELETE"}
 # The API's routes whose `text` Rasa parses.
 PARSED_TEXT_ROUTES = re.compile(r"/model/parse|/conversations/.+/messages")
+TRIGGER_INTENT_ROUTE = re.compile(r"/conversations/.+/trigger_intent")
 
 
 def checked_text(request: Request) -> HTTPResponse | None:
@@ -57,6 +61,18 @@ def checked_text(request: Request) -> HTTPResponse | None:
     return None
 
 
+def keep_known_entities(request: Request, app: Sanic) -> None:
+    """`trigger_intent`'s entities become slots as a button's do: only the values
+    buttons send are kept (turns.known_values), whoever holds the API's token."""
+    try:
+        body = request.json
+    except Exception:  # not JSON: Rasa answers it with its own 400
+        return
+    agent = getattr(app.ctx, "agent", None)
+    if isinstance(body, dict) and "entities" in body and agent is not None and agent.domain is not None:
+        body["entities"] = entities_with_known_values(body["entities"], agent.domain)
+
+
 def http_api_guard(token: str | None) -> Callable[[Sanic, AbstractEventLoop], None]:
     """A `before_server_start` listener that adds the rules above to the app."""
 
@@ -71,6 +87,8 @@ def http_api_guard(token: str | None) -> Callable[[Sanic, AbstractEventLoop], No
                 refused = checked_text(request)
                 if refused is not None:
                     return refused
+            if request.method == "POST" and TRIGGER_INTENT_ROUTE.fullmatch(request.path.rstrip("/")):
+                keep_known_entities(request, app)
             conversation_id = request.match_info.get("conversation_id")
             if isinstance(conversation_id, str) and "%" in conversation_id:
                 request.match_info["conversation_id"] = unquote(conversation_id)

@@ -79,12 +79,21 @@ def command_with_known_values(intent: str, entities: str | None, domain: Domain)
     `entities` (checked by the caller to be an object of the domain's entities)."""
     if entities is None:
         return f"/{intent}"
+    kept = entities_with_known_values(json.loads(entities), domain)
+    return f"/{intent}{json.dumps(kept)}" if kept else f"/{intent}"
+
+
+def entities_with_known_values(entities: Any, domain: Domain) -> dict[str, str | list[str]]:
+    """Only the known values of an entities object, wherever it came from: a
+    button's payload, or the HTTP API's `trigger_intent`. Not an object: none."""
+    if not isinstance(entities, Mapping):
+        return {}
     try:
         known = known_ids()
     except sa.exc.SQLAlchemyError:  # no knowledge base: nothing can be checked, so nothing is kept
-        logger.warning("The knowledge base could not be read: a button payload's values were dropped.")
+        logger.warning("The knowledge base could not be read: entity values were dropped.")
         known = {}
-    kept, dropped = only_known(json.loads(entities), known, single_valued_entities(domain))
+    kept, dropped = only_known(entities, known, single_valued_entities(domain))
     for entity, count in dropped.items():
-        logger.info("A button payload held %d value(s) of %s that no button sends: dropped.", count, entity)
-    return f"/{intent}{json.dumps(kept)}" if kept else f"/{intent}"
+        logger.info("%d value(s) of %s that no button sends were dropped.", count, entity)
+    return kept

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.parse
+import urllib.request
 
 import pytest
 
@@ -54,3 +56,19 @@ def test_a_real_button_still_sets_its_slot_and_tells_a_warning_sign(chat: Conver
     assert triage_payloads(replies)[0]["triage_level"] == "urgent" and "Get seen today" in text_of(replies)
     assert chat.slots()["findings"] == ["leg_swelling"]
     assert MADE_UP.search(tracker_of(chat)) is None
+
+
+def test_the_apis_trigger_intent_keeps_only_known_values_too(chat: Conversation) -> None:
+    """The HTTP API (its own token) sets slots from `trigger_intent`'s entities: the same check."""
+    server = chat.server
+    request = urllib.request.Request(
+        f"{server.url}/conversations/{urllib.parse.quote(chat.sender, safe='')}/trigger_intent?token={server.token}",
+        data=json.dumps({"name": "inform",
+                         "entities": {"finding": [f"mu{n:03d}" for n in range(200)] + ["leg_swelling"],
+                                      "body_location": {"$ne": ""}}}).encode(),
+        headers={"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(request, timeout=60) as response:
+        assert response.status == 200
+    assert MADE_UP.search(tracker_of(chat)) is None
+    slots = chat.slots()
+    assert slots["findings"] == ["leg_swelling"] and slots["cramp_location"] is None
