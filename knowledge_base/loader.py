@@ -122,6 +122,12 @@ def _is_group_lists(value: Any) -> bool:
     return isinstance(value, list) and value != [] and all(_is_text_list(item) and item for item in value)
 
 
+def _is_phrase_terms(value: Any) -> bool:
+    return isinstance(value, dict) and value != {} and all(
+        _is_text(key) and _is_text_list(item) for key, item in value.items()
+    )
+
+
 def _is_indicator_list(value: Any) -> bool:
     return isinstance(value, list) and all(
         isinstance(item, dict)
@@ -140,6 +146,7 @@ CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "indicators": (_is_indicator_list, "must be a list of {term: ..., weight: number}"),
     "qualifier_map": (_is_qualifier_map, "must map qualifier ids to a term id or ~ (nothing)"),
     "group_lists": (_is_group_lists, "must be a list of lists of word-group ids"),
+    "phrase_terms": (_is_phrase_terms, "must map phrases of the text to lists of term ids"),
 }
 
 # Per kind of entry: field name -> (check, required).
@@ -149,7 +156,8 @@ ENTRY_FIELDS: dict[str, dict[str, tuple[str, bool]]] = {
     "triage_levels": {"id": ("text", True), "rank": ("integer", True), "label": ("text", True),
                       "action": ("text", True), "banner": ("text", False), "call_number": ("text", False),
                       "do_not": ("text", False), "safety_net": ("text", False), "you_said": ("text", False),
-                      "withholds": ("text_list", False), "sources": ("text_list", True)},
+                      "withholds": ("text_list", False), "told_as": ("text_list", False),
+                      "sources": ("text_list", True)},
     "terms": {"id": ("text", True), "name": ("text", True), "mention": ("text", True),
               "synonyms": ("text_list", True), "qualified_by": ("qualifier_map", False),
               "also_means": ("qualifier_map", False), "said_together": ("group_lists", False),
@@ -166,12 +174,14 @@ ENTRY_FIELDS: dict[str, dict[str, tuple[str, bool]]] = {
     "red_flags": {"id": ("text", True), "name": ("text", True), "level": ("text", True),
                   "all_of": ("text_list", False), "any_of": ("text_list", False),
                   "and_any_of": ("text_list", False), "none_of": ("text_list", False),
-                  "possible_cause": ("text", True), "advice": ("text", True),
-                  "sources": ("text_list", True)},
+                  "possible_cause": ("text", True), "advice": ("text", True), "route": ("text", False),
+                  "reads_as": ("phrase_terms", False), "sources": ("text_list", True)},
     "advice": {"id": ("text", True), "text": ("text", True), "applies_to": ("text_list", True),
-               "order": ("integer", True), "involves": ("text_list", False), "sources": ("text_list", True)},
+               "order": ("integer", True), "involves": ("text_list", False), "reads_as": ("phrase_terms", False),
+               "sources": ("text_list", True)},
     "faq": {"id": ("text", True), "question": ("text", True), "answer": ("text", True),
-            "steps": ("text", False), "involves": ("text_list", False), "sources": ("text_list", True)},
+            "steps": ("text", False), "involves": ("text_list", False), "reads_as": ("phrase_terms", False),
+            "sources": ("text_list", True)},
     "regions": {"id": ("text", True), "name": ("text", True), "emergency_number": ("text", True),
                 "urgent_route": ("text", True)},
 }
@@ -289,6 +299,12 @@ def load_knowledge(directory: Path = KNOWLEDGE_DIR) -> KnowledgeData:
     checker.check_references(data.red_flags, "level", level_ids, "triage level")
     for group in RULE_GROUPS:
         checker.check_references(data.red_flags, group, term_ids, "term")
+    # `reads_as`: how a phrase of the text reads as terms, for tests/knowledge_base/test_consistency.py.
+    for entry in data.red_flags + data.advice + data.faq:
+        for phrase, terms in (entry.get("reads_as") or {}).items():
+            for term in terms:
+                if term not in term_ids:
+                    checker.add(entry["_file"], entry["id"], "reads_as", f"unknown term '{term}' for '{phrase}'")
     for flag in data.red_flags:
         if not flag.get("all_of") and not flag.get("any_of"):
             checker.add(flag["_file"], flag["id"], "all_of/any_of", "a rule needs at least one term")
@@ -535,7 +551,7 @@ def _rows(data: KnowledgeData) -> list[Any]:
                       for group, requirement in RULE_GROUPS.items() for t in flag.get(group) or []]
         rows.append(models.RedFlag(
             id=flag["id"], name=flag["name"], level_id=flag["level"], possible_cause=flag["possible_cause"],
-            advice=flag["advice"], position=position, conditions=conditions,
+            advice=flag["advice"], route=flag.get("route"), position=position, conditions=conditions,
         ))
         rows += _citations("red_flag", flag)
     for item in data.advice:
