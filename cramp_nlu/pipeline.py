@@ -47,10 +47,10 @@ from cramp_nlu.said_together import (  # also registers the "said_together" fact
     term_id,
 )
 from knowledge_base.db import PROJECT_ROOT
-from knowledge_base.loader import WORD_GROUP_KINDS, KnowledgeData, load_knowledge
+from knowledge_base.loader import WORD_GROUP_KINDS, WORD_GROUP_OPTIONS, KnowledgeData, load_knowledge
 
 # Bump when this file changes what it builds.
-BUILDER_VERSION = "32"
+BUILDER_VERSION = "33"
 PIPELINE_DIR = PROJECT_ROOT / "build" / "spacy"
 PIPELINE_PREFIX = "leg_cramps-"
 
@@ -401,7 +401,7 @@ def one_word_places(data: KnowledgeData) -> dict[str, str]:
 
 def said_together_config(data: KnowledgeData) -> dict[str, Any]:
     """The said-together component's word groups and the terms' combinations of them."""
-    groups = {group["id"]: {key: group[key] for key in WORD_GROUP_KINDS if key in group}
+    groups = {group["id"]: {key: group[key] for key in (*WORD_GROUP_KINDS, *WORD_GROUP_OPTIONS) if key in group}
               for group in data.word_groups}
     return {"groups": groups, "combinations": [[c.term, c.label, list(c.groups), list(c.unless), c.anywhere,
                                                         c.sentence, list(c.replaces)]

@@ -142,6 +142,7 @@ CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "text": (_is_text, "must be non-empty text"),
     "text_list": (_is_text_list, "must be a list of non-empty texts"),
     "number": (_is_number, "must be a number"),
+    "flag": (lambda value: isinstance(value, bool), "must be true or false"),
     "integer": (_is_integer, "must be a whole number"),
     "indicators": (_is_indicator_list, "must be a list of {term: ..., weight: number}"),
     "qualifier_map": (_is_qualifier_map, "must map qualifier ids to a term id or ~ (nothing)"),
@@ -166,7 +167,7 @@ ENTRY_FIELDS: dict[str, dict[str, tuple[str, bool]]] = {
               "withholds": ("text_list", False), "sources": ("text_list", True)},
     "word_groups": {"id": ("text", True), "words": ("text_list", False),
                     "minutes_at_least": ("number", False), "clock_minutes_at_least": ("number", False),
-                    "days_at_least": ("number", False),
+                    "days_at_least": ("number", False), "ago": ("flag", False),
                     "per_week_at_least": ("number", False), "per_week_below": ("number", False)},
     "causes": {"id": ("text", True), "name": ("text", True), "explanation": ("text", True),
                "base": ("number", True), "only_with": ("text_list", False),
@@ -360,6 +361,8 @@ def _check_qualifiers(checker: _Checker, terms: list[dict[str, Any]]) -> None:
 # What a word group is: words, or a quantity said in any way (cramp_nlu.said_together).
 WORD_GROUP_KINDS = ("words", "minutes_at_least", "clock_minutes_at_least", "days_at_least", "per_week_at_least",
                     "per_week_below")
+# Options of a quantity: `ago` (with days_at_least) counts only a time said as when.
+WORD_GROUP_OPTIONS = ("ago",)
 # How often is one quantity, bounded below, above or both ("about weekly": 0.7 to 3 a week).
 RATE_BOUNDS = ("per_week_at_least", "per_week_below")
 
@@ -377,6 +380,9 @@ def _check_word_groups(checker: _Checker, data: KnowledgeData) -> None:
         kinds = {"rate" if field in RATE_BOUNDS else field for field in WORD_GROUP_KINDS if field in group}
         if len(kinds) != 1:
             checker.add(group["_file"], group["id"], "/".join(WORD_GROUP_KINDS), "give exactly one of them")
+    for group in data.word_groups:
+        if group.get("ago") and "days_at_least" not in group:
+            checker.add(group["_file"], group["id"], "ago", "needs days_at_least")
     group_ids = {group["id"] for group in data.word_groups}
     checker.check_references(data.terms, "not_said_with", group_ids, "word group")
     checker.check_references(data.terms, "replaces", {term["id"] for term in data.terms}, "term")
