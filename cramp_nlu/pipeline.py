@@ -41,6 +41,7 @@ from cramp_nlu import medicine_names
 from cramp_nlu.said_together import (  # also registers the "said_together" factory
     ANSWER_KINDS,
     SAID_TOGETHER,
+    SHARED_QUALIFIERS,
     close_in_one_clause,
     combinations,
     other_words_of_prefixes,
@@ -50,7 +51,7 @@ from knowledge_base.db import PROJECT_ROOT
 from knowledge_base.loader import WORD_GROUP_KINDS, WORD_GROUP_OPTIONS, KnowledgeData, load_knowledge
 
 # Bump when this file changes what it builds.
-BUILDER_VERSION = "33"
+BUILDER_VERSION = "34"
 PIPELINE_DIR = PROJECT_ROOT / "build" / "spacy"
 PIPELINE_PREFIX = "leg_cramps-"
 
@@ -323,6 +324,8 @@ class TermQualifiers:
         own_words = [(q.start, q.end, q.kb_id_) for q in doc.spans[SAID_TOGETHER]] if SAID_TOGETHER in doc.spans else []
         qualifiers = [s for s in spans if not s._.negex and not (s.label_ in ANSWER_KINDS and any(
             a <= s.start and s.end <= b and kb == term_id(s) for a, b, kb in own_words))]
+        # Quantities said once that qualify in more than one way ("15 years ago").
+        qualifiers += list(doc.spans[SHARED_QUALIFIERS]) if SHARED_QUALIFIERS in doc.spans else []
         resolved = []
         for span in spans:
             if span.label_ in CONTEXT_KINDS:

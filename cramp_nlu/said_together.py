@@ -60,8 +60,15 @@ ANSWER_KINDS = frozenset({"body_location", "timing", "frequency"})
 ANSWERS_IN_OTHER_WORDS = "answers_in_other_words"
 # The kind of the vocabulary's look-alikes ("Red Bull", "cold water").
 LOOK_ALIKE = "look_alike"
+# The kind of the vocabulary's qualifiers.
+QUALIFIER = "qualifier"
 # The person's words for each term read this way.
 SAID_TOGETHER = "said_together"
+# Qualifiers said as a quantity alone ("15 years ago": long-standing, out of date, more
+# than 12 weeks ago) whose words other entities already hold: the same words may
+# qualify in several ways, and an entity cannot share them, so they are kept here
+# for the qualifiers step (cramp_nlu.pipeline.TermQualifiers).
+SHARED_QUALIFIERS = "shared_qualifiers"
 # The words of one combination must lie within this many tokens of each other...
 REACH = 7
 # ...with none of these between them: a new clause is a new statement.
@@ -574,11 +581,13 @@ class SaidTogether:
         if not said:
             doc.spans[SAID_TOGETHER] = []
             doc.spans[ANSWERS_IN_OTHER_WORDS] = []
+            doc.spans[SHARED_QUALIFIERS] = []
             return doc
         entities = list(doc.ents)
         taken = {i for entity in entities for i in range(entity.start, entity.end)}
         quotes: list[Span] = []
         held: list[Span] = []
+        shared: list[Span] = []
         for combination in self.combinations:
             # Every place it is said where it can sit: a qualifier said twice qualifies
             # both places ("carried boxes up and down the stairs ... breathless on the
@@ -592,6 +601,8 @@ class SaidTogether:
                 if anchor is None:
                     if combination.label in ANSWER_KINDS:  # its words hold a sign: still an answer
                         held.append(Span(doc, start, end, label=combination.label, kb_id=combination.term))
+                    elif combination.label == QUALIFIER and self._quantity_alone(combination):
+                        shared.append(Span(doc, start, end, label=combination.label, kb_id=combination.term))
                     continue
                 entity = Span(doc, anchor[0], anchor[1], label=combination.label, kb_id=combination.term,
                               span_id=combination.term)
@@ -607,7 +618,11 @@ class SaidTogether:
         doc.ents = sorted(entities, key=lambda span: span.start)  # type: ignore[assignment]  # spaCy's stub: a 1-tuple
         doc.spans[SAID_TOGETHER] = quotes
         doc.spans[ANSWERS_IN_OTHER_WORDS] = held
+        doc.spans[SHARED_QUALIFIERS] = shared
         return doc
+
+    def _quantity_alone(self, combination: Combination) -> bool:
+        return len(combination.groups) == 1 and combination.groups[0] in self.quantities
 
     def _anchor(self, doc: Doc, combination: Combination, start: int, end: int, words: list[tuple[int, int]],
                 taken: set[int], said: dict[str, list[tuple[int, int]]]) -> tuple[int, int] | None:
