@@ -42,17 +42,18 @@ from cramp_nlu import medicine_names
 from cramp_nlu.said_together import (  # also registers the "said_together" factory
     ANSWER_KINDS,
     SAID_TOGETHER,
+    SHARED_QUALIFIERS,
     close_in_one_clause,
     combinations,
     other_words_of_prefixes,
     term_id,
 )
 from knowledge_base.db import PROJECT_ROOT
-from knowledge_base.loader import WORD_GROUP_KINDS, KnowledgeData, load_knowledge
+from knowledge_base.loader import WORD_GROUP_KINDS, WORD_GROUP_OPTIONS, KnowledgeData, load_knowledge
 from rasa_adapter.budget import out_of_time
 
 # Bump when this file changes what it builds.
-BUILDER_VERSION = "32"
+BUILDER_VERSION = "34"
 PIPELINE_DIR = PROJECT_ROOT / "build" / "spacy"
 PIPELINE_PREFIX = "leg_cramps-"
 
@@ -325,8 +326,11 @@ class TermQualifiers:
         own_words: dict[str, list[tuple[int, int]]] = {}
         for quote in doc.spans[SAID_TOGETHER] if SAID_TOGETHER in doc.spans else ():
             own_words.setdefault(quote.kb_id_, []).append((quote.start, quote.end))
-        qualifiers = Qualifiers([s for s in spans if not s._.negex and not (s.label_ in ANSWER_KINDS and any(
-            a <= s.start and s.end <= b for a, b in own_words.get(term_id(s), ())))], self.message_wide)
+        said = [s for s in spans if not s._.negex and not (s.label_ in ANSWER_KINDS and any(
+            a <= s.start and s.end <= b for a, b in own_words.get(term_id(s), ())))]
+        # Quantities said once that qualify in more than one way ("15 years ago").
+        said += list(doc.spans[SHARED_QUALIFIERS]) if SHARED_QUALIFIERS in doc.spans else []
+        qualifiers = Qualifiers(sorted(said, key=lambda s: (s.start, s.end)), self.message_wide)
         resolved = []
         for span in spans:
             if out_of_time():  # the rest as they were said, unqualified
@@ -456,7 +460,7 @@ def one_word_places(data: KnowledgeData) -> dict[str, str]:
 
 def said_together_config(data: KnowledgeData) -> dict[str, Any]:
     """The said-together component's word groups and the terms' combinations of them."""
-    groups = {group["id"]: {key: group[key] for key in WORD_GROUP_KINDS if key in group}
+    groups = {group["id"]: {key: group[key] for key in (*WORD_GROUP_KINDS, *WORD_GROUP_OPTIONS) if key in group}
               for group in data.word_groups}
     return {"groups": groups, "combinations": [[c.term, c.label, list(c.groups), list(c.unless), c.anywhere,
                                                         c.sentence, list(c.replaces)]

@@ -22,7 +22,9 @@ quantities said in any way:
   when something began and one said as now ("started at 2am, its 2:25 now",
   "since 6 this morning and it's now quarter to eight");
 - `days_at_least`, a length in days, weeks, months or years: "for 5 years",
-  "6 weeks on", "since 2019";
+  "6 weeks on", "since 2019"; with `ago: true`, only a time said as when, at
+  least that long ago: "2 years ago", "three months back", "in 2019" (from the
+  end of that year), never "for 2 years";
 - `per_week_at_least` and/or `per_week_below`, how often, as times a week: "3
   or 4 times a week", "4-5 nights a week", "most nights", "every other night",
   "twice a day", "every other week" (0.5), "a few times a year".
@@ -60,8 +62,15 @@ ANSWER_KINDS = frozenset({"body_location", "timing", "frequency"})
 ANSWERS_IN_OTHER_WORDS = "answers_in_other_words"
 # The kind of the vocabulary's look-alikes ("Red Bull", "cold water").
 LOOK_ALIKE = "look_alike"
+# The kind of the vocabulary's qualifiers.
+QUALIFIER = "qualifier"
 # The person's words for each term read this way.
 SAID_TOGETHER = "said_together"
+# Qualifiers said as a quantity alone ("15 years ago": long-standing, out of date, more
+# than 12 weeks ago) whose words other entities already hold: the same words may
+# qualify in several ways, and an entity cannot share them, so they are kept here
+# for the qualifiers step (cramp_nlu.pipeline.TermQualifiers).
+SHARED_QUALIFIERS = "shared_qualifiers"
 # The words of one combination must lie within this many tokens of each other...
 REACH = 7
 # ...with none of these between them: a new clause is a new statement.
@@ -110,6 +119,9 @@ class Duration:
     # Said in days or longer units ("for 3 days", "5 years"), not minutes or hours:
     # never a cramp's length, however long ("cramping for 36 hours" is one).
     in_days: bool = False
+    # Said as when something happened ("2 years ago", "in 2019", "three months back"),
+    # not how long it has lasted ("for 2 years", "since 2019").
+    ago: bool = False
 
 
 # Short misspellings of units, too short to be read as one edit away: "45mns".
@@ -169,7 +181,8 @@ def durations(doc: Doc) -> list[Duration]:
         if unit in _UNIT_DAYS:
             # The age of something ("a cut 6 weeks ago") is a length too; "every 2 weeks" is not.
             if before != "every" and not (found and found[-1].end > i):
-                found.append(Duration(i, end, number * _UNIT_DAYS[unit] * DAY_MINUTES, in_days=True))
+                ago = after in _SAID_AS_WHEN  # its words include the "ago"
+                found.append(Duration(i, end + ago, number * _UNIT_DAYS[unit] * DAY_MINUTES, in_days=True, ago=ago))
             continue
         unit = _closest_unit(unit)
         if unit not in _UNIT_MINUTES:
@@ -179,6 +192,11 @@ def durations(doc: Doc) -> list[Duration]:
             minutes += 0.5 * _UNIT_MINUTES[unit]
             end += 3
             after = tokens[end] if end < len(tokens) else ""
+        if after == "ago" and _still_going_since(tokens, i, end):
+            # "the cramp started 20 min ago, still locked": it has lasted that long.
+            if not (found and found[-1].end > i):
+                found.append(Duration(i, end + 1, minutes))
+            continue
         if before in _NOT_A_LENGTH_BEFORE or after in _NOT_A_LENGTH_AFTER or _when_in_an_activity(tokens, before, end):
             continue
         if found and found[-1].end > i:  # "a few minutes": one length, read once
@@ -188,12 +206,46 @@ def durations(doc: Doc) -> list[Duration]:
     return sorted(found + _since_a_year(tokens) + _clock_spans(tokens, sentence_starts), key=lambda d: d.start)
 
 
+# Said after a time in days or longer, it says when, not for how long: "2 years ago", "3 months back".
+_SAID_AS_WHEN = frozenset({"ago", "back", "before", "earlier", "previously"})
+# Before a year: since then (a length) or in it (when); "my last tetanus was 1998".
+_BEFORE_A_YEAR = {"since": False, "in": True, "was": True, "around": True, "about": True, "circa": True}
+# "started 20 min ago ... still locked": a start said as a time ago, with a sign that it has not stopped
+# within this many words after it.
+_STARTED = frozenset({"started", "start", "began", "begun", "came", "kicked", "hit", "cramped", "seized", "went",
+                      "locked", "cramp", "cramping", "spasm"})
+_STILL_NOW = frozenset({"still", "nonstop", "solid"})
+_STILL_REACH = 6
+_STATEMENT_ENDS = frozenset({".", "!", "?", ";", "but", "though", "now"})
+
+
+def _still_going_since(tokens: list[str], start: int, end: int) -> bool:
+    """Whether a time "ago" (from `start` to `end`, before its "ago") says when something
+    began that is still going: "started 20 min ago still locked", "cramp kicked in half an
+    hour ago and it's still there"."""
+    if not any(word in _STARTED for word in tokens[max(start - 3, 0):start]):
+        return False
+    for word in tokens[end + 1:end + 1 + _STILL_REACH]:
+        if word in _STILL_NOW:
+            return True
+        if word in _STATEMENT_ENDS:
+            return False
+    return False
+
+
 def _since_a_year(tokens: list[str]) -> list[Duration]:
-    """"since 2019", "my last jab was in 2008": the years from then to now, as a length."""
-    this_year = date.today().year
-    return [Duration(i - 1, i + 1, max(this_year - int(word), 0) * 365 * DAY_MINUTES, in_days=True)
-            for i, word in enumerate(tokens)
-            if i and tokens[i - 1] in ("since", "in") and _YEAR.match(word) and int(word) <= this_year]
+    """"since 2019", "my last jab was in 2008": the years from then to now, as a length.
+    Said as when ("in 2019", "was 1998"), it counts from the end of that year, the
+    shortest it can be ("in 2025", said in January 2026, may be weeks ago)."""
+    today = date.today()
+    found = []
+    for i, word in enumerate(tokens):
+        if not (i and tokens[i - 1] in _BEFORE_A_YEAR and _YEAR.match(word) and int(word) <= today.year):
+            continue
+        ago = _BEFORE_A_YEAR[tokens[i - 1]]
+        days = ((today - date(int(word), 12, 31)).days if ago else (today.year - int(word)) * 365)
+        found.append(Duration(i - 1, i + 1, max(days, 0) * DAY_MINUTES, in_days=True, ago=ago))
+    return found
 
 
 _YEAR = re.compile(r"^(19|20)\d\d$")
@@ -489,6 +541,8 @@ class SaidTogether:
 
         self.lengths = at_least("minutes_at_least")
         self.long_lengths = at_least("days_at_least")
+        # Lengths in days that count only said as when ("2 years ago", "in 2019"): `ago: true`.
+        self.said_as_when = frozenset(name for name, group in groups.items() if group.get("ago"))
         # How often: group -> (at least, below) times a week.
         self.rates = {name: (float(group.get("per_week_at_least", 0)), float(group.get("per_week_below", "inf")))
                       for name, group in groups.items() if "per_week_at_least" in group or "per_week_below" in group}
@@ -514,7 +568,7 @@ class SaidTogether:
         for length in durations(doc):
             if length.in_days:
                 for name, days in self.long_lengths.items():
-                    if length.minutes >= days * DAY_MINUTES:
+                    if length.minutes >= days * DAY_MINUTES and (length.ago or name not in self.said_as_when):
                         said.setdefault(name, []).append((length.start, length.end))
                 continue
             for name, minutes in [*self.lengths.items(), *(self.clock_lengths.items() if length.clock else ())]:
@@ -544,6 +598,7 @@ class SaidTogether:
         if not said:
             doc.spans[SAID_TOGETHER] = []
             doc.spans[ANSWERS_IN_OTHER_WORDS] = []
+            doc.spans[SHARED_QUALIFIERS] = []
             return doc
         clauses = Clauses(doc)
         places = {name: Places(found) for name, found in said.items()}
@@ -559,6 +614,7 @@ class SaidTogether:
         # Each term's quotes, as disjoint (start, end) sorted by start: is a place already quoted?
         quoted: dict[str, list[tuple[int, int]]] = {}
         held: list[Span] = []
+        shared: list[Span] = []
         for combination in self.combinations:
             if out_of_time():
                 break
@@ -576,6 +632,8 @@ class SaidTogether:
                 if anchor is None:
                     if combination.label in ANSWER_KINDS:  # its words hold a sign: still an answer
                         held.append(Span(doc, start, end, label=combination.label, kb_id=combination.term))
+                    elif combination.label == QUALIFIER and self._quantity_alone(combination):
+                        shared.append(Span(doc, start, end, label=combination.label, kb_id=combination.term))
                     continue
                 entity = Span(doc, anchor[0], anchor[1], label=combination.label, kb_id=combination.term,
                               span_id=combination.term)
@@ -595,7 +653,11 @@ class SaidTogether:
         doc.ents = sorted((e for e in entities if e is not None), key=lambda span: span.start)  # type: ignore[assignment]  # spaCy's stub: a 1-tuple
         doc.spans[SAID_TOGETHER] = quotes
         doc.spans[ANSWERS_IN_OTHER_WORDS] = held
+        doc.spans[SHARED_QUALIFIERS] = shared
         return doc
+
+    def _quantity_alone(self, combination: Combination) -> bool:
+        return len(combination.groups) == 1 and combination.groups[0] in self.quantities
 
     def _anchor(self, clauses: Clauses, combination: Combination, start: int, end: int,
                 words: list[tuple[int, int]], taken: Taken, places: dict[str, Places]) -> tuple[int, int] | None:
@@ -607,7 +669,7 @@ class SaidTogether:
         the last words that no other entity holds, after the denial. A quantity
         said alone ("15 years ago") sits on one of its words, so that two terms
         can read the same words ("long-standing" and "out of date")."""
-        if len(combination.groups) == 1 and combination.groups[0] in self.quantities:
+        if self._quantity_alone(combination):
             free = taken.last_free(start, end)
             return (free, free + 1) if free is not None else None
         denial = clauses.last_denial_between(start, end, words)

@@ -122,6 +122,12 @@ def _is_group_lists(value: Any) -> bool:
     return isinstance(value, list) and value != [] and all(_is_text_list(item) and item for item in value)
 
 
+def _is_phrase_terms(value: Any) -> bool:
+    return isinstance(value, dict) and value != {} and all(
+        _is_text(key) and _is_text_list(item) for key, item in value.items()
+    )
+
+
 def _is_indicator_list(value: Any) -> bool:
     return isinstance(value, list) and all(
         isinstance(item, dict)
@@ -136,10 +142,12 @@ CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "text": (_is_text, "must be non-empty text"),
     "text_list": (_is_text_list, "must be a list of non-empty texts"),
     "number": (_is_number, "must be a number"),
+    "flag": (lambda value: isinstance(value, bool), "must be true or false"),
     "integer": (_is_integer, "must be a whole number"),
     "indicators": (_is_indicator_list, "must be a list of {term: ..., weight: number}"),
     "qualifier_map": (_is_qualifier_map, "must map qualifier ids to a term id or ~ (nothing)"),
     "group_lists": (_is_group_lists, "must be a list of lists of word-group ids"),
+    "phrase_terms": (_is_phrase_terms, "must map phrases of the text to lists of term ids"),
 }
 
 # Per kind of entry: field name -> (check, required).
@@ -149,7 +157,8 @@ ENTRY_FIELDS: dict[str, dict[str, tuple[str, bool]]] = {
     "triage_levels": {"id": ("text", True), "rank": ("integer", True), "label": ("text", True),
                       "action": ("text", True), "banner": ("text", False), "call_number": ("text", False),
                       "do_not": ("text", False), "safety_net": ("text", False), "you_said": ("text", False),
-                      "withholds": ("text_list", False), "sources": ("text_list", True)},
+                      "withholds": ("text_list", False), "told_as": ("text_list", False),
+                      "sources": ("text_list", True)},
     "terms": {"id": ("text", True), "name": ("text", True), "mention": ("text", True),
               "synonyms": ("text_list", True), "qualified_by": ("qualifier_map", False),
               "also_means": ("qualifier_map", False), "said_together": ("group_lists", False),
@@ -158,7 +167,7 @@ ENTRY_FIELDS: dict[str, dict[str, tuple[str, bool]]] = {
               "withholds": ("text_list", False), "sources": ("text_list", True)},
     "word_groups": {"id": ("text", True), "words": ("text_list", False),
                     "minutes_at_least": ("number", False), "clock_minutes_at_least": ("number", False),
-                    "days_at_least": ("number", False),
+                    "days_at_least": ("number", False), "ago": ("flag", False),
                     "per_week_at_least": ("number", False), "per_week_below": ("number", False)},
     "causes": {"id": ("text", True), "name": ("text", True), "explanation": ("text", True),
                "base": ("number", True), "only_with": ("text_list", False),
@@ -166,12 +175,14 @@ ENTRY_FIELDS: dict[str, dict[str, tuple[str, bool]]] = {
     "red_flags": {"id": ("text", True), "name": ("text", True), "level": ("text", True),
                   "all_of": ("text_list", False), "any_of": ("text_list", False),
                   "and_any_of": ("text_list", False), "none_of": ("text_list", False),
-                  "possible_cause": ("text", True), "advice": ("text", True),
-                  "sources": ("text_list", True)},
+                  "possible_cause": ("text", True), "advice": ("text", True), "route": ("text", False),
+                  "reads_as": ("phrase_terms", False), "sources": ("text_list", True)},
     "advice": {"id": ("text", True), "text": ("text", True), "applies_to": ("text_list", True),
-               "order": ("integer", True), "involves": ("text_list", False), "sources": ("text_list", True)},
+               "order": ("integer", True), "involves": ("text_list", False), "reads_as": ("phrase_terms", False),
+               "sources": ("text_list", True)},
     "faq": {"id": ("text", True), "question": ("text", True), "answer": ("text", True),
-            "steps": ("text", False), "involves": ("text_list", False), "sources": ("text_list", True)},
+            "steps": ("text", False), "involves": ("text_list", False), "reads_as": ("phrase_terms", False),
+            "sources": ("text_list", True)},
     "regions": {"id": ("text", True), "name": ("text", True), "emergency_number": ("text", True),
                 "urgent_route": ("text", True)},
 }
@@ -289,6 +300,12 @@ def load_knowledge(directory: Path = KNOWLEDGE_DIR) -> KnowledgeData:
     checker.check_references(data.red_flags, "level", level_ids, "triage level")
     for group in RULE_GROUPS:
         checker.check_references(data.red_flags, group, term_ids, "term")
+    # `reads_as`: how a phrase of the text reads as terms, for tests/knowledge_base/test_consistency.py.
+    for entry in data.red_flags + data.advice + data.faq:
+        for phrase, terms in (entry.get("reads_as") or {}).items():
+            for term in terms:
+                if term not in term_ids:
+                    checker.add(entry["_file"], entry["id"], "reads_as", f"unknown term '{term}' for '{phrase}'")
     for flag in data.red_flags:
         if not flag.get("all_of") and not flag.get("any_of"):
             checker.add(flag["_file"], flag["id"], "all_of/any_of", "a rule needs at least one term")
@@ -344,6 +361,8 @@ def _check_qualifiers(checker: _Checker, terms: list[dict[str, Any]]) -> None:
 # What a word group is: words, or a quantity said in any way (cramp_nlu.said_together).
 WORD_GROUP_KINDS = ("words", "minutes_at_least", "clock_minutes_at_least", "days_at_least", "per_week_at_least",
                     "per_week_below")
+# Options of a quantity: `ago` (with days_at_least) counts only a time said as when.
+WORD_GROUP_OPTIONS = ("ago",)
 # How often is one quantity, bounded below, above or both ("about weekly": 0.7 to 3 a week).
 RATE_BOUNDS = ("per_week_at_least", "per_week_below")
 
@@ -361,6 +380,9 @@ def _check_word_groups(checker: _Checker, data: KnowledgeData) -> None:
         kinds = {"rate" if field in RATE_BOUNDS else field for field in WORD_GROUP_KINDS if field in group}
         if len(kinds) != 1:
             checker.add(group["_file"], group["id"], "/".join(WORD_GROUP_KINDS), "give exactly one of them")
+    for group in data.word_groups:
+        if group.get("ago") and "days_at_least" not in group:
+            checker.add(group["_file"], group["id"], "ago", "needs days_at_least")
     group_ids = {group["id"] for group in data.word_groups}
     checker.check_references(data.terms, "not_said_with", group_ids, "word group")
     checker.check_references(data.terms, "replaces", {term["id"] for term in data.terms}, "term")
@@ -535,7 +557,7 @@ def _rows(data: KnowledgeData) -> list[Any]:
                       for group, requirement in RULE_GROUPS.items() for t in flag.get(group) or []]
         rows.append(models.RedFlag(
             id=flag["id"], name=flag["name"], level_id=flag["level"], possible_cause=flag["possible_cause"],
-            advice=flag["advice"], position=position, conditions=conditions,
+            advice=flag["advice"], route=flag.get("route"), position=position, conditions=conditions,
         ))
         rows += _citations("red_flag", flag)
     for item in data.advice:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import declarative_base, relationship
 
 # Bump when the tables change, so that a database built by older code is
 # recognised and rebuilt instead of half-read.
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 
 TRIAGE_LEVELS = ("emergency", "urgent", "see_doctor", "self_care")
 TERM_KINDS = (
@@ -189,6 +189,9 @@ class RedFlag(Base):
     level_id = Column(String(32), ForeignKey("triage_levels.id"), nullable=False)
     possible_cause = Column(Text, nullable=False)
     advice = Column(Text, nullable=False)
+    # Where to get seen, when the rule has its own route (a maternity unit): it
+    # takes the place of the region's {urgent_route} in the level's action.
+    route = Column(Text)
     # The rule's place in red_flags.yml: within a level, earlier is more serious.
     position = Column(Integer, nullable=False)
     level = relationship("TriageLevel", lazy="joined")

@@ -79,6 +79,7 @@ class MatchedRedFlag:
     possible_cause: str
     advice: str
     terms: tuple[str, ...]
+    route: str | None = None
 
 
 @dataclass(frozen=True)
@@ -232,7 +233,7 @@ def triage(session: Session, present_terms: Iterable[str], region: str = DEFAULT
     rules = session.execute(
         select(models.RedFlag.id, models.RedFlag.name, models.RedFlag.level_id, models.TriageLevel.rank,
                models.RedFlag.position, models.RedFlag.possible_cause, models.RedFlag.advice,
-               models.RedFlagCondition.term_id, models.RedFlagCondition.requirement)
+               models.RedFlag.route, models.RedFlagCondition.term_id, models.RedFlagCondition.requirement)
         .join(models.TriageLevel, models.TriageLevel.id == models.RedFlag.level_id)
         .join(models.RedFlagCondition, models.RedFlagCondition.red_flag_id == models.RedFlag.id)
         .order_by(models.RedFlag.id, models.RedFlagCondition.term_id)
@@ -251,14 +252,18 @@ def triage(session: Session, present_terms: Iterable[str], region: str = DEFAULT
         flag = conditions[0]
         matched.append(((flag.rank, flag.position), MatchedRedFlag(
             id=flag.id, name=flag.name, level=flag.level_id, possible_cause=flag.possible_cause,
-            advice=place.fill(flag.advice), terms=tuple(terms["all"] + hits),
+            advice=place.fill(flag.advice), terms=tuple(terms["all"] + hits), route=flag.route,
         )))
     matched.sort(key=lambda pair: (-pair[0][0], pair[0][1]))
     level_id = matched[0][1].level if matched else "self_care"
     level = session.get(models.TriageLevel, level_id)
     if level is None:
         raise KnowledgeBaseNotReady(f"Triage level '{level_id}' is missing. Run `make kb`.")
-    return TriageResult(level=level.id, label=level.label, action=place.fill(level.action),
+    # A rule with its own route (the maternity unit) says it in the level's action too,
+    # so the opening and the reason send the person to the same place.
+    route = matched[0][1].route if matched else None
+    action = level.action.replace("{urgent_route}", route) if route else level.action
+    return TriageResult(level=level.id, label=level.label, action=place.fill(action),
                         red_flags=tuple(flag for _, flag in matched), banner=place.fill(level.banner),
                         call_number=place.fill(level.call_number), do_not=place.fill(level.do_not),
                         safety_net=place.fill(level.safety_net), you_said=level.you_said)
@@ -287,7 +292,8 @@ def safeguards(session: Session, known_terms: Iterable[str], region: str = DEFAU
     cautions = session.scalars(select(models.Term.caution).where(
         models.Term.id.in_(known), models.Term.caution.is_not(None)).order_by(models.Term.kind, models.Term.id))
     warnings = ([result.do_not] if result.do_not else []) + [place.fill(text) for text in cautions]
-    return Safeguards(result, withheld, tuple(text for text in warnings if text), place)
+    # Terms that share a caution (diabetes, neuropathy, tingling: no heat) say it once.
+    return Safeguards(result, withheld, tuple(dict.fromkeys(text for text in warnings if text)), place)
 
 
 def _withheld_entries(session: Session, entry_kind: str, withheld: frozenset[str]) -> set[str]:

@@ -142,3 +142,69 @@ def test_painkiller_advice_carries_the_cautions(slots: dict[str, Any], warning: 
 def test_a_parent_writing_about_a_child_is_sent_to_a_pharmacist_for_medicines() -> None:
     replies = every_reply({"cramp_location": "calf", "cramp_timing": "exercise", "risk_factors": ["child"]})
     assert "pharmacist" in replies["final answer"] and "your child" in replies["final answer"].lower()
+
+
+# --- issue 28: the second clinical review ---------------------------------
+
+HEAT = re.compile(r"heat|warm", re.I)
+
+
+@pytest.mark.parametrize(("slot", "term"), [
+    ("findings", "long_standing_numbness"), ("findings", "tingling"), ("findings", "claudication"),
+    ("findings", "pain_on_walking"),
+])
+def test_no_heat_with_reduced_feeling_or_blood_supply(slot: str, term: str) -> None:
+    # Long-standing numbness, burning feet, tingling, claudication: heat can burn unnoticed.
+    replies = every_reply({"cramp_location": "calf", "cramp_timing": "night", slot: [term]})
+    for path, text in replies.items():
+        assert [s for s in unsafe_sentences(text) if HEAT.search(s)] == [], path
+    assert "burn" in replies["faq relief"]
+
+
+def test_a_leg_injury_gets_rest_ice_compression_elevation_and_no_heat_massage_or_running() -> None:
+    # The screening button "An injury to the leg" sets leg_injury (NHS "Sprains and strains").
+    replies = every_reply({"cramp_location": "calf", "cramp_timing": "exercise", "risk_factors": ["leg_injury"]})
+    for path, text in replies.items():
+        offered = [s for s in unsafe_sentences(text) if re.search(r"heat|warm|rub|massag|press|walk", s, re.I)]
+        assert offered == [], path
+    for path in ("relief now", "faq relief", "faq prevention"):
+        said = replies[path].lower()
+        for advice in ("ice wrapped in a towel", "raised", "don't use heat, massage it or run"):
+            assert advice in said, (path, advice)
+
+
+AFTER_A_FLAG_NOT_ADVISED = re.compile(r"\b(stretch\w*|fluids?|drink\w*|massag\w*|rub\w*|heat\w*|warm\w*)\b", re.I)
+
+
+@pytest.mark.parametrize("case", RED_FLAG_SLOTS)
+@pytest.mark.parametrize("topic", ["magnesium", "doctor_visit", "pregnancy", "children", "symptoms"])
+def test_answers_after_a_red_flag_do_not_recommend_self_care_for_the_leg(case: str, topic: str) -> None:
+    # "Stretching, fluids and the other steps here are a better start" (magnesium),
+    # "stretching ... the usual advice" (doctor_visit): never after a clot, artery,
+    # compartment or rupture flag.
+    messages, _ = run(ActionAnswerFaq(), faq_message(topic), **RED_FLAG_SLOTS[case])
+    clauses = re.split(r"(?<=[.!?:;])\s+|\n+", texts(messages))
+    recommended = [s for s in clauses if AFTER_A_FLAG_NOT_ADVISED.search(s) and not SAYS_NOT_TO.search(s)]
+    assert recommended == []
+
+
+@pytest.mark.parametrize("condition", ["kidney_disease", "heart_failure", "fluid_restriction"])
+def test_no_answer_offers_fluids_on_a_fluid_restriction(condition: str) -> None:
+    replies = every_reply({"cramp_location": "calf", "cramp_timing": "night", "conditions": [condition]})
+    for path, text in replies.items():
+        assert suggested(FLUID_ADVICE + r"|\bfluids\b", text) == [], path
+
+
+@pytest.mark.parametrize("slots", [
+    {"findings": ["leg_swelling"], "risk_factors": ["pregnancy"]},
+    {"findings": ["one_sided_leg_pain", "lingering_leg_pain"], "risk_factors": ["recent_birth"]},
+    {"findings": ["severe_headache"], "risk_factors": ["pregnancy"]},
+])
+def test_the_pregnancy_rows_open_and_explain_with_the_same_route(slots: dict[str, Any]) -> None:
+    messages, _ = run(ActionUnderstandTurn(), **slots)
+    reply = texts(messages)
+    opening, _, reason = reply.partition("\n\n")
+    assert opening.startswith("Get seen today: call your maternity unit or midwife now."), opening
+    assert "maternity unit or midwife" in reason
+    # Urgent care only as the way in when the maternity unit cannot be reached.
+    assert opening.index("urgent care") > opening.index("If you can't reach them")

@@ -38,6 +38,26 @@ FLOORS = {
     "kinds3_blind.yml": (1.0, 0, 0.975, 0.0444),
     "kinds4_blind.yml": (1.0, 0, 0.9719, 0.0133),
     "kinds5_blind.yml": (1.0, 0, 0.9362, 0.0526),
+    # Issue 28's set (updated rows, everyday clot-risk words, look-alikes), measured
+    # 2026-12-07 after the change; first honest figures offline were 0.5938, 35,
+    # 0.738, 0.1633. Its misses that count are the cases below that need the
+    # deciding question answered.
+    "clinical2_blind.yml": (0.9531, 4, 0.9572, 0.0),
+    # Issue 29's set: the assistant must ASK to reach most of its levels (hidden truth
+    # answered by a truthful patient, tests/blind/play_truthful.py); read alone, it
+    # cannot. This floor only keeps reading from getting worse; measured 2026-12-07.
+    "asking_blind.yml": (0.5897, 51, 0.7143, 0.1061),
+}
+
+# clinical2 cases whose level the tables decide only with the deciding question
+# answered (one leg or both, pain between cramps, dark urine, feeling very unwell,
+# numbness under a cast): the person did not say it, so reading cannot reach it.
+# The question itself is asked by the dialogue (issue 28, part 3).
+NEEDS_THE_DECIDING_QUESTION = {
+    "c0029": "in plaster after a fracture, cramping under the cast: numbness and worsening pain not said",
+    "c0038": "red, hot, swollen leg, no fever: feeling very unwell not said",
+    "c0060": "12-hour hike, legs wrecked: dark urine not said",
+    "c0078": "knee replaced 5 weeks ago, night calf cramps: one leg and pain between cramps not said",
 }
 
 
@@ -63,6 +83,18 @@ def test_the_issues_blind_set_meets_the_gate(reports: dict[str, dict]) -> None:
               if m["expected"] in ("urgent", "emergency") or m["told"] in ("urgent", "emergency")]
     assert meets(figures, *GATE.values()), (
         f"triage_blind.yml: {({key: figures[key] for key in GATE})}, gate {GATE}; act-now misses: {missed}")
+
+
+def test_clinical2_meets_the_gate_once_the_deciding_question_is_answered(reports: dict[str, dict]) -> None:
+    # Read alone, every act-now miss of issue 28's set must be one that needs the
+    # deciding question; every other case meets the issue's gate.
+    figures = reports["clinical2_blind.yml"]
+    act_now = [m for m in figures["misses"]
+               if m["expected"] in ("urgent", "emergency") or m["told"] in ("urgent", "emergency")]
+    unexplained = [(m["id"], m["expected"], m["told"]) for m in act_now if m["id"] not in NEEDS_THE_DECIDING_QUESTION]
+    assert unexplained == [], f"clinical2: act-now misses that reading should reach: {unexplained}"
+    assert figures["accuracy"] >= GATE["accuracy"]
+    assert figures["self_care_sent_to_act_now"] <= GATE["self_care_sent_to_act_now"]
 
 
 def test_every_blind_triage_set_has_a_floor() -> None:

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from knowledge_base import models, queries
+from knowledge_base.wording import load_wording
 
 
 def all_patient_texts(kb: Session) -> dict[str, str]:
@@ -46,6 +47,19 @@ def test_the_medicine_check_tells_safe_from_unsafe_wording() -> None:
 
 def test_no_text_tells_a_person_to_stop_or_change_a_medicine(kb: Session) -> None:
     offending = {key: unsafe_medicine_sentences(text) for key, text in all_patient_texts(kb).items()}
+    assert {key: found for key, found in offending.items() if found} == {}
+
+
+def test_no_sentence_said_anywhere_tells_a_person_to_stop_or_change_a_medicine(kb: Session) -> None:
+    # Beyond the entries: the terms' cautions, every text of the levels, the red
+    # flags' routes, the regions' routes and the sentences of wording.yml.
+    texts = {f"term:{t.id}": t.caution for t in kb.scalars(select(models.Term)) if t.caution}
+    texts |= {f"level:{t.id}:{field}": getattr(t, field) or "" for t in kb.scalars(select(models.TriageLevel))
+              for field in ("action", "do_not", "safety_net", "banner")}
+    texts |= {f"red_flag:{r.id}:route": r.route for r in kb.scalars(select(models.RedFlag)) if r.route}
+    texts |= {f"region:{r.id}": r.urgent_route for r in kb.scalars(select(models.Region))}
+    texts |= {f"wording:{key}": text for key, text in load_wording().sentences.items()}
+    offending = {key: unsafe_medicine_sentences(text) for key, text in texts.items()}
     assert {key: found for key, found in offending.items() if found} == {}
 
 

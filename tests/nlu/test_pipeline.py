@@ -39,7 +39,8 @@ def present_and_absent(nlp: Language, text: str) -> tuple[set[str], set[str]]:
         ("Calf cramp and now it's red and HOT TO THE TOUCH", {"calf", "redness", "warmth"}, set()),
         ("I'm short of breath", {"breathlessness"}, set()),
         ("i can't breathe", {"breathlessness"}, set()),
-        ("my foot went pale and it's cold to the touch", {"foot", "cold_pale_leg"}, set()),
+        # "it's cold" said of the foot is also read as a leg gone cold (the same rule).
+        ("my foot went pale and it's cold to the touch", {"foot", "cold_pale_leg", "leg_gone_cold"}, set()),
         ("I'm pregnant and take a water pill", {"pregnancy", "diuretic"}, set()),
         ("every night, wakes me up", {"frequent", "night"}, set()),
         # negation
