@@ -45,7 +45,8 @@ def test_the_question_carries_its_text_and_buttons_in_order(kb: Session) -> None
     ["pregnancy", "leg_swelling"],                # the pregnancy one matches: the other could only tie
     ["recent_surgery", "numbness"],               # already urgent (new numbness): it would change nothing
 ])
-def test_no_question_when_no_rule_is_partly_matched_or_none_would_raise_the_level(kb: Session, known: list[str]) -> None:
+def test_no_question_when_no_rule_is_partly_matched_or_none_would_raise_the_level(kb: Session,
+                                                                                   known: list[str]) -> None:
     assert due(kb, known) == []
 
 
