@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -28,6 +29,11 @@ LIST_SLOTS_BY_ENTITY = {
 }
 ABSENT_ROLE = "absent"
 FORM_QUESTIONS = ("cramp_location", "cramp_timing", "cramp_frequency", "warning_screen")
+# The form's slot for the deciding questions (data/knowledge/questions.yml), the
+# entity their buttons send an answer's id in, and the slot of those asked.
+DECIDING_QUESTION = "deciding_question"
+ANSWER_ENTITY = "deciding_answer"
+ANSWERED = "answered_questions"
 # How many messages in a row the assistant could not understand, and that count
 # as it stood before this message (ActionDefaultFallback).
 FALLBACKS_IN_A_ROW = "fallbacks_in_a_row"
@@ -52,6 +58,42 @@ try:
         queries.region_info(_session, settings().clinic.region)
 except (queries.KnowledgeBaseNotReady, KnowledgeBaseError) as not_ready:
     raise SystemExit(f"The action server cannot start: {not_ready}") from not_ready
+
+
+def _deciding_answers(tracker: Tracker, slots: Mapping[str, Any], entities: list[dict[str, Any]],
+                      named_something: bool) -> dict[str, Any]:
+    """What an answer to a deciding question adds: the terms it sets (to the list of
+    their kind: findings, risk factors, ...), the terms it denies (to
+    denied_findings), and its question to those answered. A button sends the
+    answer's id; a typed "yes" or "no" that names nothing gives the answer the
+    question's `replies` name; other words are read as usual."""
+    chosen = _terms([e.get("value") for e in entities if e.get("entity") == ANSWER_ENTITY])
+    asked = _terms(slots.get(ANSWERED))
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    replying = tracker.get_slot("requested_slot") == DECIDING_QUESTION and asked
+    if not chosen and not (replying and intent in ("affirm", "deny") and not named_something):
+        return {}
+    with Session(shared_engine()) as session:
+        if chosen:
+            answers = [queries.question_answer(session, answer) for answer in chosen]
+        else:
+            answers = [queries.reply_answer(session, asked[-1], str(intent))]
+        meant = [answer for answer in answers if answer is not None]
+        kinds = {term.id: term.kind for term in queries.terms_by_id(
+            session, [term for answer in meant for term in answer.sets]).values()}
+    updates: dict[str, Any] = {}
+    for answer in meant:
+        for term in answer.sets:
+            slot = LIST_SLOTS_BY_ENTITY.get(kinds.get(term, ""))
+            if slot:
+                updates[slot] = _merged(updates.get(slot, slots.get(slot)), [term])
+        if answer.denies:
+            updates["denied_findings"] = _merged(updates.get("denied_findings", slots.get("denied_findings")),
+                                                 list(answer.denies))
+    answered = _merged(asked, [answer.question_id for answer in meant])
+    if answered != asked:
+        updates[ANSWERED] = answered
+    return updates
 
 
 def known_terms(slots: Mapping[str, Any]) -> list[str]:
@@ -113,6 +155,7 @@ class ActionUnderstandTurn(Action):
         # Set above exactly when this message names a warning sign or a risk factor
         # (the screening question's buttons offer both).
         said_sign = "findings" in updates or "risk_factors" in updates
+        updates.update(_deciding_answers(tracker, {**slots, **updates}, entities, bool(said_sign or denied)))
         updates.update(self._form_answers(tracker, {**slots, **updates}, said_sign, bool(denied)))
         slots.update(updates)
 
@@ -265,7 +308,10 @@ class ValidateCrampForm(FormValidationAction):
         # "I'm not sure" (the question is marked unanswered and skipped), and a
         # warning sign that makes the level urgent or emergency (the questions end).
         asked = tracker.get_slot("requested_slot")
-        if asked and not tracker.get_slot(asked):
+        if asked == DECIDING_QUESTION:
+            # Whatever the reply, the question asked was answered (it is in answered_questions).
+            events.append(SlotSet(ANSWERED, tracker.get_slot(ANSWERED) or []))
+        elif asked and not tracker.get_slot(asked):
             unanswered = tracker.get_slot("unanswered") or []
             if asked in unanswered:
                 events.append(SlotSet("unanswered", unanswered))
@@ -289,7 +335,38 @@ class ValidateCrampForm(FormValidationAction):
         if "warning_screen" in slots and not tracker.get_slot("red_flags"):
             slots.remove("warning_screen")
             slots.insert(0, "warning_screen")
+        # A deciding question due comes before all: its answer decides the row.
+        if due_question(tracker) is not None:
+            slots.insert(0, DECIDING_QUESTION)
         return slots
+
+
+def due_question(tracker: Tracker) -> queries.DueQuestion | None:
+    """The deciding question to ask next, if one is due for what the person told us."""
+    slots = tracker.current_slot_values()
+    with Session(shared_engine()) as session:
+        due = queries.due_questions(session, known_terms(slots), _terms(slots.get("denied_findings")),
+                                    _terms(slots.get(ANSWERED)), settings().clinic.region)
+    return due[0] if due else None
+
+
+class ActionAskDecidingQuestion(Action):
+    """Asks the deciding question due, its answers as buttons, and records it as
+    answered: the next message answers it, however it does, and it is never asked twice."""
+
+    def name(self) -> str:
+        return "action_ask_deciding_question"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        question = due_question(tracker)
+        if question is None:
+            return []
+        buttons = [{"title": answer.title, "payload": "/inform" + json.dumps({ANSWER_ENTITY: answer.id})}
+                   for answer in question.answers]
+        dispatcher.utter_message(text=question.text, buttons=buttons)
+        return [SlotSet(ANSWERED, _merged(tracker.get_slot(ANSWERED), [question.id]))]
 
 
 class ActionNotUnderstood(Action):
@@ -321,6 +398,10 @@ class ActionNotUnderstood(Action):
         events: list[EventType] = [SlotSet(FALLBACKS_IN_A_ROW, float(in_a_row))]
         clinic = settings().clinic
         asked = tracker.get_slot("requested_slot") if tracker.active_loop.get("name") else None
+        if asked == DECIDING_QUESTION:
+            # A deciding question is never asked twice: the form goes on to the next one.
+            dispatcher.utter_message(response="utter_question_skipped")
+            return [SlotSet(FALLBACKS_IN_A_ROW, 0.0)]
         if asked and in_a_row >= 3:
             dispatcher.utter_message(response="utter_question_skipped")
             # The next question starts a new count.

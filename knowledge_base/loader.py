@@ -22,7 +22,7 @@ from sqlalchemy import delete, inspect, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from knowledge_base import models
+from knowledge_base import models, queries
 from knowledge_base.db import KNOWLEDGE_DIR, make_engine
 
 # libyaml's parser when PyYAML has it: about ten times faster than the pure-Python one.
@@ -84,6 +84,7 @@ class KnowledgeData:
     faq: list[dict[str, Any]] = field(default_factory=list)
     regions: list[dict[str, Any]] = field(default_factory=list)
     word_groups: list[dict[str, Any]] = field(default_factory=list)  # language only: not in the database
+    questions: list[dict[str, Any]] = field(default_factory=list)  # deciding questions, each with its answers
 
     def content_hash(self) -> str:
         """A hash of the content: equal for equal knowledge, whatever the YAML layout."""
@@ -128,6 +129,22 @@ def _is_phrase_terms(value: Any) -> bool:
     )
 
 
+# An answer to a deciding question: its id and button title, and the terms it sets and denies.
+ANSWER_FIELDS = {"id": _is_text, "title": _is_text, "sets": _is_text_list, "denies": _is_text_list,
+                 "replies": _is_text_list}
+ANSWER_REQUIRED = ("id", "title")
+
+
+def _is_answer_list(value: Any) -> bool:
+    return isinstance(value, list) and len(value) >= 2 and all(
+        isinstance(item, dict)
+        and set(item) <= set(ANSWER_FIELDS)
+        and all(key in item for key in ANSWER_REQUIRED)
+        and all(ANSWER_FIELDS[key](item[key]) for key in item)
+        for item in value
+    )
+
+
 def _is_indicator_list(value: Any) -> bool:
     return isinstance(value, list) and all(
         isinstance(item, dict)
@@ -148,6 +165,8 @@ CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "qualifier_map": (_is_qualifier_map, "must map qualifier ids to a term id or ~ (nothing)"),
     "group_lists": (_is_group_lists, "must be a list of lists of word-group ids"),
     "phrase_terms": (_is_phrase_terms, "must map phrases of the text to lists of term ids"),
+    "answers": (_is_answer_list, "must be a list of at least two answers, each {id: ..., title: ..., "
+                                 "sets: [term ids], denies: [term ids], replies: [intents] (all three optional)}"),
 }
 
 # Per kind of entry: field name -> (check, required).
@@ -185,6 +204,8 @@ ENTRY_FIELDS: dict[str, dict[str, tuple[str, bool]]] = {
             "sources": ("text_list", True)},
     "regions": {"id": ("text", True), "name": ("text", True), "emergency_number": ("text", True),
                 "urgent_route": ("text", True)},
+    "questions": {"id": ("text", True), "completes": ("text_list", True), "text": ("text", True),
+                  "answers": ("answers", True), "sources": ("text_list", True)},
 }
 
 # Which sections each file holds, and what kind of entry each section is.
@@ -199,6 +220,7 @@ FILE_SECTIONS: dict[str, dict[str, str]] = {
     "faq.yml": {"faq": "faq"},
     "regions.yml": {"regions": "regions"},
     "word_groups.yml": {"word_groups": "word_groups"},
+    "questions.yml": {"questions": "questions"},
 }
 
 
@@ -291,7 +313,7 @@ def load_knowledge(directory: Path = KNOWLEDGE_DIR) -> KnowledgeData:
     source_ids = {source["id"] for source in data.sources}
     term_ids = {term["id"] for term in data.terms}
     level_ids = {level["id"] for level in data.triage_levels}
-    for kind in ("triage_levels", "terms", "causes", "red_flags", "advice", "faq"):
+    for kind in ("triage_levels", "terms", "causes", "red_flags", "advice", "faq", "questions"):
         checker.check_references(getattr(data, kind), "sources", source_ids, "source")
         for entry in getattr(data, kind):
             if not entry["sources"]:
@@ -334,6 +356,7 @@ def load_knowledge(directory: Path = KNOWLEDGE_DIR) -> KnowledgeData:
                 checker.add(cause["_file"], cause["id"], f"indicators[{position + 1}].term",
                             f"unknown term '{indicator['term']}'")
     _check_synonyms(checker, data.terms)
+    _check_questions(checker, data)
 
     if checker.problems:
         raise KnowledgeBaseError(checker.problems)
@@ -345,6 +368,70 @@ def load_knowledge(directory: Path = KNOWLEDGE_DIR) -> KnowledgeData:
 
 # A rule's term lists, and the requirement each is stored with.
 RULE_GROUPS = {"all_of": "all", "any_of": "any", "and_any_of": "also_any", "none_of": "none"}
+
+
+# The kinds of term an answer may set: each fills one of the conversation's lists of
+# what the person has (findings, risk factors, medicines, conditions). Only
+# findings are ever denied (the conversation keeps denied findings only).
+ANSWER_SETS_KINDS = ("finding", "risk_factor", "medicine_class", "condition")
+ANSWER_DENIES_KINDS = ("finding",)
+
+
+def _check_questions(checker: _Checker, data: KnowledgeData) -> None:
+    """Every rule a question completes exists, every term an answer sets or denies
+    is of a kind it can be, answer ids are unique over all questions, and for
+    every rule some answer completes it once one of its groups is known."""
+    kinds = {term["id"]: term["kind"] for term in data.terms}
+    rules = {flag["id"]: flag for flag in data.red_flags}
+    answer_owner: dict[str, str] = {}
+    question_ids = {question["id"] for question in data.questions}
+    for question in data.questions:
+        file, name = question["_file"], question["id"]
+        replied: dict[str, str] = {}
+        for position, answer in enumerate(question["answers"]):
+            where = f"answers[{position + 1}]"
+            if answer["id"] in answer_owner or answer["id"] in question_ids:
+                checker.add(file, name, f"{where}.id", f"answer id '{answer['id']}' is already used"
+                            f" (in '{answer_owner.get(answer['id'], answer['id'])}')")
+            answer_owner.setdefault(answer["id"], name)
+            for effect, allowed in (("sets", ANSWER_SETS_KINDS), ("denies", ANSWER_DENIES_KINDS)):
+                for term in answer.get(effect) or []:
+                    if term not in kinds:
+                        checker.add(file, name, f"{where}.{effect}", f"unknown term '{term}'")
+                    elif kinds[term] not in allowed:
+                        checker.add(file, name, f"{where}.{effect}",
+                                    f"term '{term}' is a {kinds[term]}; an answer {effect} only: {', '.join(allowed)}")
+            for intent in answer.get("replies") or []:
+                if intent not in models.REPLY_INTENTS:
+                    checker.add(file, name, f"{where}.replies",
+                                f"unknown intent '{intent}' (expected: {', '.join(models.REPLY_INTENTS)})")
+                elif intent in replied:
+                    checker.add(file, name, f"{where}.replies", f"'{intent}' already gives answer '{replied[intent]}'")
+                replied.setdefault(intent, answer["id"])
+            both = set(answer.get("sets") or []) & set(answer.get("denies") or [])
+            for term in sorted(both):
+                checker.add(file, name, where, f"term '{term}' is both set and denied")
+        for rule_id in question["completes"]:
+            rule = rules.get(rule_id)
+            if rule is None:
+                checker.add(file, name, "completes", f"unknown red-flag rule '{rule_id}'")
+            elif not any(completes_rule(rule, answer.get("sets") or []) for answer in question["answers"]):
+                checker.add(file, name, "completes",
+                            f"no answer's `sets` can complete rule '{rule_id}' once its other groups are known")
+
+
+def completes_rule(rule: dict[str, Any], sets: list[str]) -> bool:
+    """Whether an answer setting `sets` completes `rule` when the rule's other groups
+    are known: the same test the assistant runs (`queries.rule_partly_matched`),
+    with one term known for each group the answer does not satisfy."""
+    conditions = {need: list(rule.get(group) or []) for group, need in RULE_GROUPS.items()}
+    present = set(sets)
+    known: set[str] = set()
+    for need in ("all", "any", "also_any"):
+        terms = conditions[need]
+        if terms and not queries.group_satisfied(need, terms, present):
+            known |= set(terms) if need == "all" else {terms[0]}
+    return queries.rule_partly_matched(conditions, known, set(), [sets])
 
 
 def _check_qualifiers(checker: _Checker, terms: list[dict[str, Any]]) -> None:
@@ -482,8 +569,11 @@ def build_database(directory: Path = KNOWLEDGE_DIR, engine: Engine | None = None
         # Parents first: citations and links have no ORM relationship to order them by.
         rows = _rows(data)
         parents = (models.Source, models.TriageLevel, models.Term, models.Region)
+        # Deciding questions last: they link to red-flag rules, through no ORM relationship either.
+        children = (models.DecidingQuestion,)
         for batch in ([r for r in rows if isinstance(r, parents)],
-                      [r for r in rows if not isinstance(r, parents)]):
+                      [r for r in rows if not isinstance(r, (*parents, *children))],
+                      [r for r in rows if isinstance(r, children)]):
             session.add_all(batch)
             session.flush()
         session.add_all([
@@ -567,6 +657,18 @@ def _rows(data: KnowledgeData) -> list[Any]:
         ))
         rows += _citations("advice", item)
         rows += _actions("advice", item)
+    for position, question in enumerate(data.questions):
+        rows.append(models.DecidingQuestion(
+            id=question["id"], text=question["text"], position=position,
+            rules=[models.QuestionRule(red_flag_id=rule) for rule in dict.fromkeys(question["completes"])],
+            answers=[models.QuestionAnswer(
+                id=answer["id"], title=answer["title"], position=order,
+                replies=" ".join(dict.fromkeys(answer.get("replies") or [])) or None,
+                effects=[models.AnswerEffect(term_id=term, effect=effect)
+                         for effect in models.ANSWER_EFFECTS for term in dict.fromkeys(answer.get(effect) or [])],
+            ) for order, answer in enumerate(question["answers"])],
+        ))
+        rows += _citations("question", question)
     for answer in data.faq:
         rows.append(models.FaqAnswer(id=answer["id"], question=answer["question"], answer=answer["answer"],
                                      steps=answer.get("steps")))

@@ -21,7 +21,7 @@ from sqlalchemy.orm import declarative_base, relationship
 
 # Bump when the tables change, so that a database built by older code is
 # recognised and rebuilt instead of half-read.
-SCHEMA_VERSION = "6"
+SCHEMA_VERSION = "8"
 
 TRIAGE_LEVELS = ("emergency", "urgent", "see_doctor", "self_care")
 TERM_KINDS = (
@@ -43,6 +43,10 @@ ADVICE_KINDS = ("relief", "prevention")
 # How a red-flag rule uses a term: every `all` term, at least one `any` term,
 # at least one `also_any` term (a second group), and no `none` term.
 CONDITION_REQUIREMENTS = ("all", "any", "also_any", "none")
+# What an answer to a deciding question does with a term.
+ANSWER_EFFECTS = ("sets", "denies")
+# The intents a typed reply to a deciding question may be read as, to give one of its answers.
+REPLY_INTENTS = ("affirm", "deny")
 
 # Any: SQLAlchemy 1.4's declarative base has no static type without its mypy plugin.
 Base: Any = declarative_base()
@@ -235,3 +239,47 @@ class FaqAnswer(Base):
     answer = Column(Text, nullable=False)
     # 'relief' or 'prevention': the answer is followed by the steps that suit the person.
     steps = Column(String(16))
+
+
+class DecidingQuestion(Base):
+    """A question that completes red-flag rules partly known (data/knowledge/questions.yml)."""
+
+    __tablename__ = "deciding_questions"
+    id = Column(String(64), primary_key=True)
+    text = Column(Text, nullable=False)
+    # The question's place in questions.yml: when two are due, the earlier is asked first.
+    position = Column(Integer, nullable=False)
+    rules = relationship("QuestionRule", cascade="all, delete-orphan", lazy="selectin")
+    answers = relationship("QuestionAnswer", cascade="all, delete-orphan", lazy="selectin",
+                           order_by="QuestionAnswer.position")
+
+
+class QuestionRule(Base):
+    """A red-flag rule the question completes."""
+
+    __tablename__ = "question_rules"
+    question_id = Column(String(64), ForeignKey("deciding_questions.id"), primary_key=True)
+    red_flag_id = Column(String(64), ForeignKey("red_flags.id"), primary_key=True)
+
+
+class QuestionAnswer(Base):
+    """One answer (a button) to a deciding question; its id is unique over all questions."""
+
+    __tablename__ = "question_answers"
+    id = Column(String(64), primary_key=True)
+    question_id = Column(String(64), ForeignKey("deciding_questions.id"), nullable=False, index=True)
+    title = Column(Text, nullable=False)
+    position = Column(Integer, nullable=False)
+    # The intents (REPLY_INTENTS, space-separated) a typed reply that names nothing gives this answer for.
+    replies = Column(String(64))
+    effects = relationship("AnswerEffect", cascade="all, delete-orphan", lazy="selectin")
+
+
+class AnswerEffect(Base):
+    """A term an answer sets (the person has it) or denies (they do not)."""
+
+    __tablename__ = "answer_effects"
+    answer_id = Column(String(64), ForeignKey("question_answers.id"), primary_key=True)
+    term_id = Column(String(64), ForeignKey("terms.id"), primary_key=True)
+    effect = Column(String(8), nullable=False)
+    __table_args__ = (CheckConstraint(f"effect IN {ANSWER_EFFECTS}", name="answer_effect_kind"),)

@@ -8,6 +8,8 @@
 - `advice_for`: relief or prevention steps, those that fit the person first,
   without any step the safeguards withhold.
 - `faq_answer`: the answer for an FAQ topic, under the same safeguards.
+- `due_questions`: the deciding questions still to ask (data/knowledge/questions.yml),
+  and `question_answer`: what one of their answers sets and denies.
 
 Texts are filled in for the clinic's region (`{emergency_number}`, ...).
 Every function takes an open `Session`; callers own the session.
@@ -361,3 +363,135 @@ def faq_answer(session: Session, topic: str, known_terms: Iterable[str] = (),
         .order_by(models.Source.id)
     ).all()
     return FaqEntry(entry.id, entry.question, answer, tuple(titles))
+
+
+# --- deciding questions -------------------------------------------------------
+
+@dataclass(frozen=True)
+class AnswerOption:
+    id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class DueQuestion:
+    id: str
+    text: str
+    answers: tuple[AnswerOption, ...]
+
+
+@dataclass(frozen=True)
+class QuestionAnswer:
+    """What an answer means: the terms it sets (the person has them) and denies."""
+
+    id: str
+    question_id: str
+    sets: tuple[str, ...]
+    denies: tuple[str, ...]
+
+
+def _rule_conditions(session: Session, rule_ids: Iterable[str]) -> dict[str, dict[str, list[str]]]:
+    """Each rule's terms by requirement (all, any, also_any, none)."""
+    ids = set(rule_ids)
+    rules: dict[str, dict[str, list[str]]] = {rule: {need: [] for need in models.CONDITION_REQUIREMENTS}
+                                              for rule in ids}
+    if not ids:
+        return rules
+    rows = session.execute(select(models.RedFlagCondition.red_flag_id, models.RedFlagCondition.term_id,
+                                  models.RedFlagCondition.requirement)
+                           .where(models.RedFlagCondition.red_flag_id.in_(ids))
+                           .order_by(models.RedFlagCondition.red_flag_id, models.RedFlagCondition.term_id)).all()
+    for rule, term, requirement in rows:
+        rules[rule][requirement].append(term)
+    return rules
+
+
+def group_satisfied(requirement: str, terms: list[str], present: set[str]) -> bool:
+    """Whether a rule's group of terms is met: every term of an `all` group, one of the others."""
+    return all(t in present for t in terms) if requirement == "all" else any(t in present for t in terms)
+
+
+def _ruled_out(requirement: str, terms: list[str], denied: set[str]) -> bool:
+    """A group the denials make impossible: one denied term of an `all` group, every term of the others."""
+    return any(t in denied for t in terms) if requirement == "all" else all(t in denied for t in terms)
+
+
+def rule_partly_matched(conditions: Mapping[str, list[str]], known: set[str], denied: set[str],
+                        could_set: Iterable[Iterable[str]] = ((),)) -> bool:
+    """Whether a rule is partly matched and one of `could_set` (the answers' terms) would complete it.
+
+    Partly matched: at least one of its groups (all, any, also_any) is satisfied by
+    the known terms, the rule does not match, none of its `none` terms is known, and
+    no missing group is wholly denied.
+    """
+    groups = [(need, conditions[need]) for need in ("all", "any", "also_any") if conditions.get(need)]
+    if not groups or set(conditions.get("none") or []) & known:
+        return False
+    missing = [(need, terms) for need, terms in groups if not group_satisfied(need, terms, known)]
+    if not missing or len(missing) == len(groups):
+        return False
+    if any(_ruled_out(need, terms, denied) for need, terms in missing):
+        return False
+    none = set(conditions.get("none") or [])
+    return any(all(group_satisfied(need, terms, known | set(sets)) for need, terms in missing) and not set(sets) & none
+               for sets in could_set)
+
+
+def due_questions(session: Session, known_terms: Iterable[str], denied_terms: Iterable[str] = (),
+                  answered: Iterable[str] = (), region: str = DEFAULT_REGION) -> list[DueQuestion]:
+    """The deciding questions to ask, first one first (their order in questions.yml).
+
+    A question is due when it has not been answered and one of the rules it
+    completes is partly matched (`rule_partly_matched`) in a way one of its
+    answers would complete, and that rule is more severe than the level the
+    known terms already give. Denied terms are those the person said they do not have.
+    """
+    known, denied, done = set(known_terms), set(denied_terms), set(answered)
+    questions = [q for q in session.scalars(select(models.DecidingQuestion).order_by(models.DecidingQuestion.position))
+                 if q.id not in done]
+    if not questions:
+        return []
+    rules = _rule_conditions(session, (rule.red_flag_id for q in questions for rule in q.rules))
+    # A rule no more severe than the level the known terms already give would change nothing.
+    ranks = dict(session.execute(select(models.RedFlag.id, models.TriageLevel.rank)
+                                 .join(models.TriageLevel, models.TriageLevel.id == models.RedFlag.level_id)
+                                 .where(models.RedFlag.id.in_(rules))).all())
+    current = session.scalar(select(models.TriageLevel.rank)
+                             .where(models.TriageLevel.id == triage(session, known, region).level))
+    place: RegionInfo | None = None
+    due = []
+    for question in questions:
+        answers_sets = [[e.term_id for e in answer.effects if e.effect == "sets"] for answer in question.answers]
+        if any(ranks[rule.red_flag_id] > (current or 0)
+               and rule_partly_matched(rules[rule.red_flag_id], known, denied, answers_sets)
+               for rule in question.rules):
+            if place is None:
+                place = region_info(session, region)
+            due.append(DueQuestion(id=question.id, text=place.fill(question.text),
+                                   answers=tuple(AnswerOption(a.id, a.title) for a in question.answers)))
+    return due
+
+
+def question_answer(session: Session, answer_id: str) -> QuestionAnswer | None:
+    """What the answer `answer_id` sets and denies, or None for an id no question has."""
+    answer = session.get(models.QuestionAnswer, answer_id)
+    if answer is None:
+        return None
+    effects = sorted(answer.effects, key=lambda e: e.term_id)
+    return QuestionAnswer(id=answer.id, question_id=answer.question_id,
+                          sets=tuple(e.term_id for e in effects if e.effect == "sets"),
+                          denies=tuple(e.term_id for e in effects if e.effect == "denies"))
+
+
+def reply_answer(session: Session, question_id: str, intent: str) -> QuestionAnswer | None:
+    """The answer to `question_id` that a typed reply read as `intent` ("yes": affirm) gives, if any."""
+    for answer_id, replies in session.execute(select(models.QuestionAnswer.id, models.QuestionAnswer.replies)
+                                              .where(models.QuestionAnswer.question_id == question_id)):
+        if intent in (replies or "").split():
+            return question_answer(session, answer_id)
+    return None
+
+
+def answer_ids(session: Session) -> frozenset[str]:
+    """Every answer id of every deciding question (the values a button may send)."""
+    return frozenset(session.scalars(select(models.QuestionAnswer.id)))

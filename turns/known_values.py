@@ -33,12 +33,18 @@ from knowledge_base.db import shared_engine
 logger = logging.getLogger(__name__)
 
 
+# The entity a deciding question's button sends its answer's id in.
+ANSWER_ENTITY = "deciding_answer"
+
+
 @lru_cache(maxsize=1)
 def known_ids() -> Mapping[str, frozenset[str]]:
-    """The knowledge base's term ids by kind (a kind is an entity's name)."""
+    """The knowledge base's term ids by kind (a kind is an entity's name), and
+    the deciding questions' answer ids (ANSWER_ENTITY)."""
     with Session(shared_engine()) as session:
         rows = session.execute(sa.select(models.Term.kind, models.Term.id)).all()
-    by_kind: dict[str, set[str]] = {}
+        answers = session.scalars(sa.select(models.QuestionAnswer.id)).all()
+    by_kind: dict[str, set[str]] = {ANSWER_ENTITY: set(answers)}
     for kind, term in rows:
         by_kind.setdefault(kind, set()).add(term)
     return {kind: frozenset(terms) for kind, terms in by_kind.items()}

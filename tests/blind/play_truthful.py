@@ -2,7 +2,8 @@
 `truth` per case) against running servers over REST, as a truthful patient:
 each case's own messages, then an answer to every question the assistant
 asks, from the case's truth. It clicks the button whose meaning is true
-(truth_buttons.yml says what each button means; after a first click, the next
+(truth_buttons.yml says what each button means: any of some findings, or all
+of some and none of others; after a first click, the next
 true one when the same list is offered again), "none of these" when none is,
 and the where / when / how-often buttons from the case's answers. A question
 it does not know gets "I'm not sure".
@@ -55,6 +56,18 @@ class TruthfulPatient:
         self.meanings = meanings
         self.clicked: set[str] = set()
 
+    def means(self, meaning: list[str] | dict[str, list[str]]) -> bool:
+        """Whether a button's meaning is true: a list, when one of its findings is;
+        a mapping, when one of `any` is (if given), all of `all` are and none of `none`."""
+        if isinstance(meaning, list):
+            return bool(self.findings & set(meaning))
+        unknown = set(meaning) - {"any", "all", "none"}
+        if unknown or not set(meaning) & {"any", "all"}:
+            raise ValueError(f"a button's meaning needs `any` or `all` (and maybe `none`), not {sorted(meaning)}")
+        return ((not meaning.get("any") or bool(self.findings & set(meaning["any"])))
+                and set(meaning.get("all") or []) <= self.findings
+                and not self.findings & set(meaning.get("none") or []))
+
     def frequency(self) -> str:
         for bucket, says in self.meanings["how_often"].items():
             if self.findings & set(says.get("findings") or []) or any(w in self.how_often for w in says["words"]):
@@ -63,7 +76,7 @@ class TruthfulPatient:
 
     def is_true(self, key: str) -> bool:
         if key in self.meanings["buttons"]:
-            return bool(self.findings & set(self.meanings["buttons"][key]))
+            return self.means(self.meanings["buttons"][key])
         name, _, value = key.partition(": ")
         if name == "frequency":
             return value == self.frequency()
