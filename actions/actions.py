@@ -360,13 +360,18 @@ class ActionAskDecidingQuestion(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        question = due_question(tracker)
-        if question is None:
-            return []
-        buttons = [{"title": answer.title, "payload": "/inform" + json.dumps({ANSWER_ENTITY: answer.id})}
-                   for answer in question.answers]
-        dispatcher.utter_message(text=question.text, buttons=buttons)
-        return [SlotSet(ANSWERED, _merged(tracker.get_slot(ANSWERED), [question.id]))]
+        return ask_due_question(dispatcher, tracker)
+
+
+def ask_due_question(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """The due deciding question, if any, with its answers as buttons, recorded as asked."""
+    question = due_question(tracker)
+    if question is None:
+        return []
+    buttons = [{"title": answer.title, "payload": "/inform" + json.dumps({ANSWER_ENTITY: answer.id})}
+               for answer in question.answers]
+    dispatcher.utter_message(text=question.text, buttons=buttons)
+    return [SlotSet(ANSWERED, _merged(tracker.get_slot(ANSWERED), [question.id]))]
 
 
 class ActionNotUnderstood(Action):
@@ -498,6 +503,10 @@ class ActionAssessCramps(Action):
             if result.level in replies.ACT_NOW_LEVELS:
                 # No self-care advice here: rubbing a calf with a possible clot is unsafe.
                 dispatcher.utter_message(text=replies.after_act_now_reply(result, clinic), json_message=payload)
+                # A more severe row that extends this one is asked about last (an escalation:
+                # a red, hot leg, then the signs of sepsis); "yes" is told at once next turn.
+                asked = ask_due_question(dispatcher, tracker)
+                return [*asked, SlotSet("red_flags", result.findings), SlotSet("triage_level", result.level)]
             else:
                 summary = queries.describe_context(queries.terms_by_id(session, terms).values(),
                                                    {"frequency": tracker.get_slot("cramp_frequency_words")})

@@ -439,7 +439,8 @@ def rule_partly_matched(conditions: Mapping[str, list[str]], known: set[str], de
 
 def due_questions(session: Session, known_terms: Iterable[str], denied_terms: Iterable[str] = (),
                   answered: Iterable[str] = (), region: str = DEFAULT_REGION) -> list[DueQuestion]:
-    """The deciding questions to ask, first one first (their order in questions.yml).
+    """The deciding questions to ask, first one first: the most severe row first,
+    then their order in questions.yml.
 
     A question is due when it has not been answered and one of the rules it
     completes is partly matched (`rule_partly_matched`) in a way one of its
@@ -459,17 +460,19 @@ def due_questions(session: Session, known_terms: Iterable[str], denied_terms: It
     current = session.scalar(select(models.TriageLevel.rank)
                              .where(models.TriageLevel.id == triage(session, known, region).level))
     place: RegionInfo | None = None
-    due = []
+    due: list[tuple[int, DueQuestion]] = []
     for question in questions:
         answers_sets = [[e.term_id for e in answer.effects if e.effect == "sets"] for answer in question.answers]
-        if any(ranks[rule.red_flag_id] > (current or 0)
-               and rule_partly_matched(rules[rule.red_flag_id], known, denied, answers_sets)
-               for rule in question.rules):
+        severity = max((ranks[rule.red_flag_id] for rule in question.rules
+                        if ranks[rule.red_flag_id] > (current or 0)
+                        and rule_partly_matched(rules[rule.red_flag_id], known, denied, answers_sets)), default=None)
+        if severity is not None:
             if place is None:
                 place = region_info(session, region)
-            due.append(DueQuestion(id=question.id, text=place.fill(question.text),
-                                   answers=tuple(AnswerOption(a.id, a.title) for a in question.answers)))
-    return due
+            due.append((-severity, DueQuestion(id=question.id, text=place.fill(question.text),
+                                               answers=tuple(AnswerOption(a.id, a.title) for a in question.answers))))
+    # The most severe row first; of two as severe, the earlier in questions.yml (a stable sort).
+    return [question for _, question in sorted(due, key=lambda item: item[0])]
 
 
 def question_answer(session: Session, answer_id: str) -> QuestionAnswer | None:

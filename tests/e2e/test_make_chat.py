@@ -60,6 +60,9 @@ def test_make_chat_answers_from_the_knowledge_base_and_cleans_up(trained_model, 
         chat.expect_exact(PROMPT)  # the answer ends with its payload, so the buttons are just listed
         chat.sendline("my calf is swollen and red")
         chat.expect_exact("Get seen today")
+        # Then the question that would make it an emergency (sepsis), as a menu.
+        chat.expect_exact("infection in the blood")
+        chat.send(DOWN + ENTER)  # "No, none of these"
         chat.expect_exact(PROMPT)
         chat.sendline("/stop")
         chat.expect(pexpect.EOF)
@@ -73,7 +76,7 @@ def test_make_chat_answers_from_the_knowledge_base_and_cleans_up(trained_model, 
     staff_conversations = stored_user_messages(staff_store)
     assert list(staff_conversations.values()) == [
         ["I get cramps in my calves at night", "/deny", '/inform{"frequency": "occasional"}',
-         "my calf is swollen and red"]]
+         "my calf is swollen and red", '/inform{"deciding_answer": "sepsis_none"}']]
     (staff_sender,) = staff_conversations
     assert staff_sender not in stored_user_messages(rasa_server.tracker_store)
 

@@ -24,10 +24,23 @@ def due(kb: Session, known: list[str], denied: list[str] = (), answered: list[st
 
 # --- which question is due ---------------------------------------------------
 
-@pytest.mark.parametrize("risk", ["recent_surgery", "plaster_cast", "long_travel", "recent_clot_risk",
+@pytest.mark.parametrize("risk", ["recent_surgery", "long_travel", "recent_clot_risk",
                                   "pregnant_or_postpartum", "pregnancy", "recent_birth", "cancer"])
 def test_a_clot_risk_alone_makes_the_clot_question_due(kb: Session, risk: str) -> None:
     assert due(kb, [risk, "calf", "night"]) == [CLOT]
+
+
+@pytest.mark.parametrize("risk", ["plaster_cast", "leg_surgery", "leg_injury"])
+def test_a_cast_an_injury_or_a_leg_operation_asks_about_compartment_syndrome_first(kb: Session, risk: str) -> None:
+    assert due(kb, [risk, "calf"])[0] == "compartment_signs"
+    assert due(kb, [risk, "calf"], answered=["compartment_signs"]) == [CLOT]
+
+
+def test_a_red_hot_leg_told_urgent_is_asked_about_sepsis(kb: Session) -> None:
+    # The clot row already gives urgent; the sepsis row, more severe, is half known.
+    assert due(kb, ["redness", "warmth", "leg_swelling"]) == ["sepsis_signs"]
+    assert due(kb, ["redness", "warmth", "leg_swelling"], answered=["sepsis_signs"]) == []
+    assert due(kb, ["redness", "sepsis_signs"]) == []  # already an emergency: nothing to ask
 
 
 def test_the_question_carries_its_text_and_buttons_in_order(kb: Session) -> None:
@@ -92,7 +105,8 @@ def test_answers_say_what_they_set_and_deny(kb: Session) -> None:
     assert queries.reply_answer(kb, CLOT, "affirm").id == YES
     assert queries.reply_answer(kb, CLOT, "deny").id == DURING
     assert queries.reply_answer(kb, CLOT, "greet") is None
-    assert queries.answer_ids(kb) == {YES, DURING, BOTH, NOT_SURE}
+    assert {YES, DURING, BOTH, NOT_SURE} <= queries.answer_ids(kb)
+    assert "sepsis_sign_present" in queries.answer_ids(kb)
 
 
 # --- the loader's checks -----------------------------------------------------
