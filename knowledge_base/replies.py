@@ -105,6 +105,9 @@ def after_act_now_reply(result: TriageResult, clinic: Clinic) -> str:
     """Said when the questions end because of an urgent or emergency result told earlier."""
     if result.level == "emergency":
         return wording().say("questions_stopped_emergency", action=result.action, **clinic_values(clinic))
+    if result.red_flags and result.red_flags[0].route:  # the row's own route (the maternity unit), not the clinic
+        return wording().say("questions_stopped_urgent_route", action=result.action, do_not=result.do_not or "",
+                             safety_net=result.safety_net or "", **clinic_values(clinic)).strip()
     return wording().say("questions_stopped_urgent", do_not=result.do_not or "", safety_net=result.safety_net or "",
                          **clinic_values(clinic)).strip()
 

@@ -28,6 +28,7 @@ SENTENCES: dict[str, frozenset[str]] = {
     "warning_sign_why": frozenset({"cause"}),
     "questions_stopped_emergency": frozenset({"action"}) | CLINIC,
     "questions_stopped_urgent": frozenset({"do_not", "safety_net"}) | CLINIC,
+    "questions_stopped_urgent_route": frozenset({"action", "do_not", "safety_net"}) | CLINIC,
     "relief_now_lead": frozenset(),
     "relief_now_close": frozenset(),
     "booking": CLINIC,

@@ -57,7 +57,10 @@ def test_swollen_red_calf_ends_with_a_same_day_offer_and_no_self_care_advice(mon
     assert "During a cramp" not in reply and "To prevent" not in reply
     assert "don't rub, massage or heat the leg" in reply and "call 911" in reply
     assert payloads(messages) == [{"triage_level": "urgent", "banner": "Get seen today"}]
-    assert events == [SlotSet("red_flags", ["leg_swelling", "redness"]), SlotSet("triage_level", "urgent")]
+    # Last, the question that would make it an emergency: a red, swollen leg with a sign of sepsis.
+    assert "infection in the blood" in messages[-1]["text"] and messages[-1]["buttons"]
+    assert events == [SlotSet("answered_questions", ["sepsis_signs"]),
+                      SlotSet("red_flags", ["leg_swelling", "redness"]), SlotSet("triage_level", "urgent")]
 
 
 def test_after_an_emergency_the_answer_only_repeats_to_get_help() -> None:

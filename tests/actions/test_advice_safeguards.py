@@ -208,3 +208,13 @@ def test_the_pregnancy_rows_open_and_explain_with_the_same_route(slots: dict[str
     assert "maternity unit or midwife" in reason
     # Urgent care only as the way in when the maternity unit cannot be reached.
     assert opening.index("urgent care") > opening.index("If you can't reach them")
+
+
+@pytest.mark.parametrize("slots", [
+    {"findings": ["leg_swelling"], "risk_factors": ["pregnancy"], "triage_level": "urgent"},
+    {"findings": ["severe_headache"], "risk_factors": ["pregnancy"], "triage_level": "urgent"},
+])
+def test_when_the_questions_stop_on_a_pregnancy_row_the_route_is_the_maternity_unit(slots: dict[str, Any]) -> None:
+    messages, _ = run(ActionAssessCramps(), **slots)
+    closing = texts(messages)
+    assert "call your maternity unit or midwife now" in closing and "You can call" not in closing, closing
