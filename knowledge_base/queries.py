@@ -448,11 +448,16 @@ def due_questions(session: Session, known_terms: Iterable[str], denied_terms: It
     known terms already give. Denied terms are those the person said they do not have.
     """
     known, denied, done = set(known_terms), set(denied_terms), set(answered)
+    open_rules = {rule for question, rule in session.execute(
+        select(models.QuestionRule.question_id, models.QuestionRule.red_flag_id)) if question not in done}
+    rules = _rule_conditions(session, open_rules)
+    # A rule none of whose terms is known is not partly matched: nothing to ask, and no
+    # questions or triage to look up (most conversations, on every turn of the questions).
+    if not any(known & {term for need in ("all", "any", "also_any") for term in conditions[need]}
+               for conditions in rules.values()):
+        return []
     questions = [q for q in session.scalars(select(models.DecidingQuestion).order_by(models.DecidingQuestion.position))
                  if q.id not in done]
-    if not questions:
-        return []
-    rules = _rule_conditions(session, (rule.red_flag_id for q in questions for rule in q.rules))
     # A rule no more severe than the level the known terms already give would change nothing.
     ranks = dict(session.execute(select(models.RedFlag.id, models.TriageLevel.rank)
                                  .join(models.TriageLevel, models.TriageLevel.id == models.RedFlag.level_id)
