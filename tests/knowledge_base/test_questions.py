@@ -56,11 +56,17 @@ def test_the_question_carries_its_text_and_buttons_in_order(kb: Session) -> None
     ["lingering_leg_pain"],                       # the pain alone: no answer brings a risk factor
     ["recent_surgery", "lingering_leg_pain"],     # the rule matches already
     ["pregnancy", "leg_swelling"],                # the pregnancy one matches: the other could only tie
-    ["recent_surgery", "numbness"],               # already urgent (new numbness): it would change nothing
+    ["recent_surgery", "numbness", "sudden_severe_pain"],  # already an emergency: nothing could raise it
 ])
 def test_no_question_when_no_rule_is_partly_matched_or_none_would_raise_the_level(kb: Session,
                                                                                    known: list[str]) -> None:
     assert due(kb, known) == []
+
+
+def test_new_numbness_already_urgent_is_asked_whether_it_came_on_suddenly(kb: Session) -> None:
+    # Urgent (new numbness); sudden with a cold leg or severe pain, or in one leg, is 911.
+    assert due(kb, ["recent_surgery", "numbness"]) == ["numb_or_weak_sudden"]
+    assert due(kb, ["long_standing_numbness"]) == []  # numb for years: nothing sudden to ask about
 
 
 def test_an_answered_question_is_never_due_again(kb: Session) -> None:
