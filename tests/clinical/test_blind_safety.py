@@ -47,6 +47,9 @@ FLOORS = {
     # answered by a truthful patient, tests/blind/play_truthful.py); read alone, it
     # cannot. This floor only keeps reading from getting worse; measured 2026-12-07.
     "asking_blind.yml": (0.5897, 51, 0.7143, 0.1061),
+    # Issue 28's generalisation set, written after the fixes without seeing them;
+    # measured 2026-12-07 (its over-triage of look-alikes is issue 28's open work).
+    "clinical3_blind.yml": (0.9722, 6, 0.85, 0.1905),
 }
 
 # clinical2 cases whose level the tables decide only with the deciding question
