@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hmac
 import json
-import logging
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any
@@ -37,9 +36,7 @@ from sanic.response import HTTPResponse
 from channels.common import NAMESPACES
 from runtime.settings import Settings, is_loopback, rest_problems, settings
 from turns.limits import REST_BURST_MESSAGES, REST_MESSAGES_PER_MINUTE, MessageRate
-from turns.messages import checked_messages, clean_text, slow_down
-
-logger = logging.getLogger(__name__)
+from turns.messages import checked_messages
 
 # Rasa's SQL tracker store keeps sender ids in a 255-character column.
 MAX_SENDER_CHARACTERS = 255
@@ -91,22 +88,9 @@ def token_accepted(given: str, tokens: tuple[str, ...]) -> bool:
     return any(hmac.compare_digest(given.encode(), token.encode()) for token in tokens)
 
 
-def sender_rate_limited(handler: Callable[[UserMessage], Awaitable[Any]]) -> Callable[[UserMessage], Awaitable[Any]]:
-    """The sender's REST rate, before anything else is done with the message."""
-
-    async def handle(message: UserMessage) -> Any:
-        if not sender_rate.allow(message.sender_id):
-            logger.info("A REST sender was asked to slow down.")
-            await slow_down(message.output_channel, message.sender_id, clean_text(message.text), message.sender_id)
-            return None
-        return await handler(message)
-
-    return handle
-
-
 class ClinicRestInput(RestInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        rest_webhook = super().blueprint(sender_rate_limited(checked_messages(on_new_message)))
+        rest_webhook = super().blueprint(checked_messages(on_new_message, rate=sender_rate))
         tokens = accepted_tokens(settings())
 
         @rest_webhook.middleware("request")

@@ -27,7 +27,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from channels.common import SLACK_NAMESPACE, ChannelOff, RepliesToChannelIds, TriageBannerFirst
 from runtime.settings import SLACK_REQUIRED, RedisSettings, settings
-from turns.messages import checked_messages
+from turns.messages import checked_messages, sender_rate
 
 logger = logging.getLogger(__name__)
 
@@ -144,7 +144,7 @@ class ClinicSlackInput(SlackInput):
         return await super().process_message(request, on_new_message, text, sender_id, metadata)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        return super().blueprint(checked_messages(on_new_message, namespace=ClinicSlackBot.namespace, limited=True,
+        return super().blueprint(checked_messages(on_new_message, namespace=ClinicSlackBot.namespace, rate=sender_rate,
                                                   keep_metadata=True))
 
     def get_output_channel(self, channel: str | None = None, thread_id: str | None = None) -> OutputChannel:

@@ -50,7 +50,7 @@ from turns.limits import (
     ConnectionCount,
     MessageRate,
 )
-from turns.messages import checked_messages, slow_down
+from turns.messages import checked_messages, sender_rate, slow_down
 
 logger = logging.getLogger(__name__)
 
@@ -159,7 +159,7 @@ class ClinicSocketIOInput(SocketIOInput):
         return ClinicSocketIOOutput(self.sio, self.bot_message_evt) if self.sio else super().get_output_channel()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        on_new_message = checked_messages(on_new_message, limited=True)
+        on_new_message = checked_messages(on_new_message, rate=sender_rate)
         socketio_webhook = super().blueprint(on_new_message)
         sio = self.sio
         # Sanic's CORS (Rasa's `--cors`, the same RASA_CORS_ORIGINS) gives every

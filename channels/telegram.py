@@ -26,7 +26,7 @@ from sanic.response import HTTPResponse
 
 from channels.common import TELEGRAM_NAMESPACE, ChannelOff, RepliesToChannelIds, TriageBannerFirst
 from runtime.settings import TELEGRAM_REQUIRED, ChannelConfigurationError, settings
-from turns.messages import checked_messages
+from turns.messages import checked_messages, sender_rate
 
 logger = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ class SecretTokenTelegramInput(TelegramInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         self.register_webhook()
         telegram_webhook = super().blueprint(checked_messages(
-            on_new_message, namespace=ClinicTelegramOutput.namespace, limited=True, keep_metadata=True))
+            on_new_message, namespace=ClinicTelegramOutput.namespace, rate=sender_rate, keep_metadata=True))
 
         @telegram_webhook.middleware("request")
         async def require_secret(request: Request) -> HTTPResponse | None:

@@ -71,13 +71,14 @@ def _known_entities(entities: str | None) -> bool:
 
 
 def checked_messages(handler: Callable[[UserMessage], Awaitable[Any]], *, namespace: str | None = None,
-                     limited: bool = False, keep_metadata: bool = False) -> Callable[[UserMessage], Awaitable[Any]]:
+                     rate: MessageRate | None = None,
+                     keep_metadata: bool = False) -> Callable[[UserMessage], Awaitable[Any]]:
     """Wraps a channel's message handler with the checks above.
 
     namespace: the channel's prefix for sender ids ("slack" makes "slack:U123"),
     so that no channel can address another's conversations; replies still go to
-    the channel's own id. limited: the sender's message rate applies (public
-    channels; REST is for trusted back-ends). keep_metadata: the metadata comes
+    the channel's own id. rate: the senders' message rate (`sender_rate` for
+    the public channels; REST has its own). keep_metadata: the metadata comes
     from the channel's provider, not from the person, and is kept whole.
     """
 
@@ -88,7 +89,7 @@ def checked_messages(handler: Callable[[UserMessage], Awaitable[Any]], *, namesp
             message.sender_id = f"{namespace}:{recipient}"
         if not keep_metadata:
             message.metadata = allowed_metadata(message.metadata)
-        if limited and not sender_rate.allow(message.sender_id):
+        if rate is not None and not rate.allow(message.sender_id):
             logger.info("A %s sender was asked to slow down.", message.input_channel)
             await slow_down(message.output_channel, recipient, text, message.sender_id)
             return None

@@ -17,7 +17,7 @@ from channels.common import channel_id
 from channels.socketio import MAX_TOKEN_SECONDS, is_signed_session_id, new_session_id, visitor_claims
 from knowledge_base.wording import wording
 from runtime.logs import one_line_records
-from turns import limits, messages
+from turns import limits
 from turns.limits import MessageRate, allowed_metadata
 from turns.messages import checked_messages, command_or_text
 
@@ -113,9 +113,8 @@ def test_without_keep_metadata_only_the_allow_list_is_kept() -> None:
 @pytest.mark.model
 def test_a_sender_past_the_rate_is_asked_to_slow_down_and_a_red_flag_is_still_answered(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(messages, "sender_rate", MessageRate(burst=2, per_minute=1))
     texts = ["hi", "my calf cramps", "I get cramps at night", "my leg is cold, pale and numb"]
-    handled, output = run_turns(texts, namespace="slack", limited=True)
+    handled, output = run_turns(texts, namespace="slack", rate=MessageRate(burst=2, per_minute=1))
     assert [message.text for message in handled] == texts[:2]
     replies = [message.get("text", "") for message in output.messages]
     assert replies[0] == SLOW_DOWN_REPLY and replies[-1] == SLOW_DOWN_REPLY
