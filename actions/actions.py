@@ -506,7 +506,6 @@ class ActionAssessCramps(Action):
                 # A more severe row that extends this one is asked about last (an escalation:
                 # a red, hot leg, then the signs of sepsis); "yes" is told at once next turn.
                 asked = ask_due_question(dispatcher, tracker)
-                return [*asked, SlotSet("red_flags", result.findings), SlotSet("triage_level", result.level)]
             else:
                 summary = queries.describe_context(queries.terms_by_id(session, terms).values(),
                                                    {"frequency": tracker.get_slot("cramp_frequency_words")})
@@ -519,7 +518,8 @@ class ActionAssessCramps(Action):
                     dispatcher.utter_message(text=replies.steps_reply(kind, steps))
                 dispatcher.utter_message(text=replies.closing_reply(result),
                                          buttons=self._buttons(result.level, tracker), json_message=payload)
-        return [SlotSet("red_flags", result.findings), SlotSet("triage_level", result.level)]
+                asked = []
+        return [*asked, SlotSet("red_flags", result.findings), SlotSet("triage_level", result.level)]
 
     @staticmethod
     def _buttons(level: str, tracker: Tracker) -> list[dict[str, str]]:
