@@ -105,9 +105,12 @@ async def send_act_now_advice(output_channel: OutputChannel, recipient_id: str, 
     conversation already has) names a warning sign, worked out here from the
     knowledge base, and recorded in the conversation; the level told, or None."""
     region = settings().clinic.region
-    terms = sorted({*terms_said(text), *await _recorded_red_flags(conversation_id)})
+    said = terms_said(text)
+    # A text that names nothing tells nothing: the conversation is not read (a flood of
+    # refused messages), and a level already told is not told again.
+    recorded = await _recorded_red_flags(conversation_id) if said else []
     with Session(shared_engine()) as session:
-        result = queries.triage(session, terms, region)
+        result = queries.triage(session, sorted({*said, *recorded}), region)
         _safety_net[region] = queries.triage(session, [], region).safety_net
     if result.level not in replies.ACT_NOW_LEVELS:
         return None
